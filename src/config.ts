@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every process setting, read from the environment once at boot. */
+export const configSchema = z.object({
+  /** HTTP port of the API and the web app. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface to listen on. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** PostgreSQL connection URL; SQLite in the data dir when unset. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  /** Folder for the SQLite database and the generated secret key. */
+  RELAYDESK_DATA_DIR: z.string().min(1).default('./data'),
+  /** 32-byte key (base64 or 64 hex chars) that encrypts secrets at rest; generated into the data dir when unset. */
+  RELAYDESK_SECRET_KEY: z.string().optional(),
+  /** First administrator, created at start when no administrator exists. */
+  RELAYDESK_ADMIN_EMAIL: z.email().optional(),
+  RELAYDESK_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** pino level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Public base URL (for webhook URLs and links in mail); derived from the request when unset. */
+  RELAYDESK_PUBLIC_URL: z.url().optional(),
+  /** Run the background workers (jobs, mail receivers, schedules) in this process. */
+  RELAYDESK_WORKERS: boolish.default(true),
+  /** How many jobs one process runs at once. */
+  RELAYDESK_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Session lifetime in hours. */
+  RELAYDESK_SESSION_HOURS: z.coerce.number().positive().default(12),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string };
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws a ConfigError whose message names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (parsed.data.RELAYDESK_ADMIN_EMAIL && !parsed.data.RELAYDESK_ADMIN_PASSWORD) {
+    throw new ConfigError('Invalid configuration:\n  RELAYDESK_ADMIN_PASSWORD: required when RELAYDESK_ADMIN_EMAIL is set');
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.RELAYDESK_DATA_DIR) };
+}

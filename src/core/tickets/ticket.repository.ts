@@ -1,0 +1,78 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Dialect, Executor } from '../../db/database.ts';
+import type { TicketActionsTable, TicketsTable } from '../../db/schema.ts';
+import { textMatch } from '../text-match.ts';
+
+export type TicketRow = Selectable<TicketsTable>;
+export type TicketActionRow = Selectable<TicketActionsTable>;
+export type TicketStatus = TicketRow['status'];
+export type TicketSource = TicketRow['source'];
+
+export type TicketFilter = {
+  status?: TicketStatus[]; ticketTypeId?: number; customerId?: number; siteId?: number; assetId?: number;
+  source?: TicketSource; priority?: number; q?: string; parentTicketId?: number; open?: boolean;
+};
+export const SORTS = ['id', 'priority', 'updated_at', 'opened_at'] as const;
+export type SortKey = (typeof SORTS)[number];
+
+function applyFilter<QB extends { where: (...a: any[]) => QB }>(qb: QB, dialect: Dialect, f: TicketFilter): QB {
+  let q = qb;
+  if (f.status?.length) q = q.where('tickets.status', 'in', f.status);
+  if (f.open) q = q.where('tickets.status', '!=', 'closed');
+  if (f.ticketTypeId !== undefined) q = q.where('tickets.ticket_type_id', '=', f.ticketTypeId);
+  if (f.customerId !== undefined) q = q.where('tickets.customer_id', '=', f.customerId);
+  if (f.siteId !== undefined) q = q.where('tickets.site_id', '=', f.siteId);
+  if (f.assetId !== undefined) q = q.where('tickets.asset_id', '=', f.assetId);
+  if (f.source) q = q.where('tickets.source', '=', f.source);
+  if (f.priority !== undefined) q = q.where('tickets.priority', '=', f.priority);
+  if (f.parentTicketId !== undefined) q = q.where('tickets.parent_ticket_id', '=', f.parentTicketId);
+  if (f.q) q = q.where(textMatch(dialect, 'tickets.summary', f.q));
+  return q;
+}
+
+/** Stable order: the sort column, then id, both in the requested direction; the cursor continues after (key, id). */
+export function listTickets(
+  db: Executor, dialect: Dialect, f: TicketFilter,
+  page: { sort: SortKey; desc: boolean; after?: { k?: string | number | null; id: number }; limit: number },
+) {
+  const col = `tickets.${page.sort}` as const;
+  const op = page.desc ? '<' : '>';
+  let qb = db.selectFrom('tickets').selectAll('tickets');
+  qb = applyFilter(qb, dialect, f);
+  if (page.after) {
+    const { k, id } = page.after;
+    qb = page.sort === 'id'
+      ? qb.where('tickets.id', op, id)
+      : qb.where((eb) => eb.or([eb(col, op, k as never), eb.and([eb(col, '=', k as never), eb('tickets.id', op, id)])]));
+  }
+  const dir = page.desc ? 'desc' : 'asc';
+  if (page.sort !== 'id') qb = qb.orderBy(col, dir);
+  return qb.orderBy('tickets.id', dir).limit(page.limit).execute();
+}
+
+export async function countTicketsByStatus(db: Executor, dialect: Dialect, f: TicketFilter) {
+  let qb = db.selectFrom('tickets').select(['tickets.status', (eb) => eb.fn.countAll<number>().as('n')]);
+  qb = applyFilter(qb, dialect, { ...f, status: undefined, open: undefined });
+  return qb.groupBy('tickets.status').execute();
+}
+
+export const findTicket = (db: Executor, id: number) =>
+  db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+
+export async function insertTicket(db: Executor, row: Insertable<TicketsTable>): Promise<TicketRow> {
+  const t = await db.insertInto('tickets').values(row).returningAll().executeTakeFirstOrThrow();
+  return (await db.updateTable('tickets').set({ number: t.id }).where('id', '=', t.id).returningAll().executeTakeFirstOrThrow());
+}
+
+export const updateTicket = (db: Executor, id: number, patch: Updateable<TicketsTable>) =>
+  db.updateTable('tickets').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+
+export const insertAction = (db: Executor, row: Insertable<TicketActionsTable>) =>
+  db.insertInto('ticket_actions').values(row).returningAll().executeTakeFirstOrThrow();
+
+export const listActions = (db: Executor, ticketId: number, afterId: number | undefined, limit: number) =>
+  db.selectFrom('ticket_actions').leftJoin('agents', 'agents.id', 'ticket_actions.agent_id')
+    .selectAll('ticket_actions').select('agents.name as agent_name')
+    .where('ticket_actions.ticket_id', '=', ticketId)
+    .$if(afterId !== undefined, (qb) => qb.where('ticket_actions.id', '>', afterId!))
+    .orderBy('ticket_actions.id').limit(limit).execute();

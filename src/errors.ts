@@ -1,0 +1,57 @@
+/** The one error vocabulary: each error has a stable machine code and an HTTP status. */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('validation_failed', message, 400, details);
+  }
+}
+export class UnauthorizedError extends AppError {
+  constructor(message = 'Sign in first, or send an API token as "Authorization: Bearer <token>".') {
+    super('unauthorized', message, 401);
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(message = 'Your role does not allow this; ask an administrator.') {
+    super('forbidden', message, 403);
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(what: string, id?: string | number) {
+    super('not_found', id === undefined ? `${what} not found` : `${what} ${id} not found`, 404);
+  }
+}
+export class ConflictError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super('conflict', message, 409, details);
+  }
+}
+export class PayloadTooLargeError extends AppError {
+  constructor(message: string) {
+    super('payload_too_large', message, 413);
+  }
+}
+export class UnprocessableError extends AppError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(code, message, 422, details);
+  }
+}
+export class RateLimitedError extends AppError {
+  constructor(message: string, readonly retryAfterSeconds?: number) {
+    super('rate_limited', message, 429);
+  }
+}
+export class UnavailableError extends AppError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(code, message, 503, details);
+  }
+}

@@ -1,0 +1,47 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { ZodError } from 'zod';
+import { AppError } from '../errors.ts';
+
+type Body = { error: { code: string; message: string; details?: unknown } };
+
+const send = (reply: FastifyReply, status: number, body: Body) => reply.status(status).send(body);
+
+/** The one place errors become `{ error: { code, message } }`; only real faults answer 500. */
+export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof AppError) {
+    if (err.status === 429 && 'retryAfterSeconds' in err && err.retryAfterSeconds) reply.header('retry-after', String(err.retryAfterSeconds));
+    return send(reply, err.status, { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } });
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map((v) => ({
+      field: [err.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      message: v.message ?? 'invalid',
+    }));
+    const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+    return send(reply, 400, { error: { code: 'validation_failed', message, details: issues } });
+  }
+  if (err instanceof ZodError) {
+    const issues = err.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+    return send(reply, 400, { error: { code: 'validation_failed', message: issues.map((i) => `${i.field}: ${i.message}`).join('; '), details: issues } });
+  }
+  const code = (err as { code?: string }).code ?? '';
+  const dbMessage = String(err.message ?? '');
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === '23505') {
+    return send(reply, 409, { error: { code: 'conflict', message: 'That would duplicate an existing record' } });
+  }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') {
+    return send(reply, 409, { error: { code: 'conflict', message: 'That refers to a record that does not exist or is still in use' } });
+  }
+  if (err.statusCode === 413 || code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return send(reply, 413, { error: { code: 'payload_too_large', message: 'The request body is larger than allowed' } });
+  }
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return send(reply, 415, { error: { code: 'unsupported_media_type', message: dbMessage } });
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    return send(reply, err.statusCode, { error: { code: code ? code.toLowerCase() : 'bad_request', message: dbMessage } });
+  }
+  request.log.error({ err }, 'unhandled error');
+  return send(reply, 500, { error: { code: 'internal', message: 'Something went wrong on our side; the error was logged' } });
+}
