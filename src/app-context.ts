@@ -11,7 +11,7 @@ import { createTicketTypeService, type TicketTypeService } from './core/tickets/
 import type { TicketHooks } from './core/tickets/ticket-hooks.ts';
 import { createJobQueue, type Clock, type JobQueue } from './jobs/job-queue.ts';
 import type { IntegrationModule } from './integrations/registry.ts';
-import { createModules } from './integrations/modules.ts';
+import { createModules, type ModuleOptions } from './integrations/modules.ts';
 
 export type CoreServices = {
   agents: AgentService;
@@ -43,6 +43,7 @@ export type ContextOptions = {
   sqliteFile?: string;
   pgSchema?: string;
   clock?: Clock;
+  modules?: ModuleOptions;
 };
 
 export async function createAppContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -51,7 +52,7 @@ export async function createAppContext(config: Config, options: ContextOptions =
     databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, sqliteFile: options.sqliteFile, pgSchema: options.pgSchema,
   });
   try {
-    await migrateToLatest(handle.db);
+    await migrateToLatest(handle.db, handle.pgSchema);
   } catch (err) {
     await handle.close();
     throw err;
@@ -69,7 +70,7 @@ export async function createAppContext(config: Config, options: ContextOptions =
     assets: createAssetService(handle.db, handle.dialect),
   };
   const deps: ModuleDeps = { config, db: handle.db, dialect: handle.dialect, logger, secretBox, queue, services };
-  const modules = createModules(deps);
+  const modules = createModules(deps, options.modules);
   for (const m of modules) {
     hooks.push(m.ticketHooks);
     for (const job of m.jobs) queue.register(job);

@@ -11,7 +11,7 @@ export type Tx = Transaction<DB>;
 export type Executor = Kysely<DB> | Transaction<DB>;
 export type Dialect = 'sqlite' | 'postgres';
 
-export type DbHandle = { db: Database; dialect: Dialect; close(): Promise<void> };
+export type DbHandle = { db: Database; dialect: Dialect; pgSchema?: string; close(): Promise<void> };
 
 // pg returns int8 (count(*), bigint ids) as strings; our ids and counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -28,7 +28,7 @@ export function openDatabase(options: OpenOptions): DbHandle {
     // An idle client losing its connection must not crash the process.
     pool.on('error', () => {});
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', close: () => db.destroy() };
+    return { db, dialect: 'postgres', pgSchema: options.pgSchema, close: () => db.destroy() };
   }
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = options.sqliteFile ?? path.join(options.dataDir, 'relaydesk.sqlite');

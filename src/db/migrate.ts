@@ -2,17 +2,20 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database.ts';
 import * as m0001 from './migrations/0001-core.ts';
 import * as m0002 from './migrations/0002-seed-ticket-types.ts';
+import * as m0003 from './migrations/0003-mail.ts';
 
 /** The one migration history; append new files here in order. */
 const migrations: Record<string, Migration> = {
   '0001-core': m0001,
   '0002-seed-ticket-types': m0002,
+  '0003-mail': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrateToLatest(db: Database): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+/** `schema`: the PostgreSQL schema the tables live in, when it is not the default one. */
+export async function migrateToLatest(db: Database, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

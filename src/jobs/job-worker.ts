@@ -117,10 +117,11 @@ export function startWorker(queue: JobQueue, options: WorkerOptions): Worker {
       for (;;) {
         await tick();
         await Promise.allSettled([...running]);
-        const now = queue.clock.now().toISOString();
+        // Jobs that become due before the deadline (a retry after backoff) count as pending too.
+        const horizon = new Date(queue.clock.now().getTime() + Math.max(0, deadline - Date.now())).toISOString();
         const due = await queue.db.selectFrom('jobs').select('id')
           .where('kind', 'in', queue.kinds().length ? queue.kinds() : [''])
-          .where((eb) => eb.or([eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]), eb('state', '=', 'running')]))
+          .where((eb) => eb.or([eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', horizon)]), eb('state', '=', 'running')]))
           .limit(1).execute();
         if (due.length === 0 && running.size === 0) return;
         if (Date.now() > deadline) throw new Error('jobs did not drain in time');

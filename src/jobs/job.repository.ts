@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Dialect, Executor } from '../db/database.ts';
 import type { JobsTable } from '../db/schema.ts';
 
@@ -18,7 +18,8 @@ export async function insertJob(db: Executor, job: NewJob): Promise<{ id: number
       run_at: job.runAt, attempts: 0, max_attempts: job.maxAttempts, progress_done: 0,
       created_at: job.now, updated_at: job.now,
     })
-    .onConflict((oc) => oc.column('unique_key').where('state', 'in', LIVE_STATES).doNothing())
+    // The predicate must be literal to match the partial unique index on both databases.
+    .onConflict((oc) => oc.column('unique_key').where(sql<boolean>`state in ('queued', 'running')`).doNothing())
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { id: inserted.id, created: true };

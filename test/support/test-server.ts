@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
-import { startRelaydesk, type Running } from '../../src/main.ts';
+import { startRelaydesk, type Running, type StartOptions } from '../../src/main.ts';
 import { createTestDatabase } from './test-database.ts';
 
 export const ADMIN = { email: 'admin@example.test', password: 'admin-password-1' };
@@ -64,7 +64,9 @@ export async function login(baseUrl: string, email: string, password: string): P
 export type TestServer = Running & { admin: Api; anonymous: Api; dataDir: string };
 
 /** The real server on a fresh database (SQLite file or PostgreSQL schema) and a free port, with an admin signed in. */
-export async function startTestServer(opts: { env?: Record<string, string>; withAdmin?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { env?: Record<string, string>; withAdmin?: boolean; start?: Partial<StartOptions> } = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-test-'));
   const db = await createTestDatabase();
   const withAdmin = opts.withAdmin ?? true;
@@ -75,7 +77,7 @@ export async function startTestServer(opts: { env?: Record<string, string>; with
     ...(withAdmin ? { RELAYDESK_ADMIN_EMAIL: ADMIN.email, RELAYDESK_ADMIN_PASSWORD: ADMIN.password } : {}),
     ...opts.env,
   });
-  const running = await startRelaydesk(config, { pgSchema: db.pgSchema, workerPollMs: 25, schedulerEveryMs: 100 });
+  const running = await startRelaydesk(config, { pgSchema: db.pgSchema, workerPollMs: 25, schedulerEveryMs: 100, ...opts.start });
   const admin = withAdmin ? await login(running.url, ADMIN.email, ADMIN.password) : apiClient(running.url);
   return {
     ...running,

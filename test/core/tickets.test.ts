@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+describe('tickets API', () => {
+  let s: TestServer;
+  let contoso: { id: number; mainSiteId: number };
+  let fabrikam: { id: number; mainSiteId: number };
+  const created: any[] = [];
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    contoso = (await s.admin.post('/api/customers', { name: 'Contoso Ltd', mainSiteName: 'Head office' })).body;
+    fabrikam = (await s.admin.post('/api/customers', { name: 'Fabrikam Dental', mainSiteName: 'Surgery' })).body;
+    for (let i = 0; i < 25; i++) {
+      const c = i % 2 === 0 ? contoso : fabrikam;
+      const r = await s.admin.post('/api/tickets', {
+        summary: i === 7 ? 'Printer 100% offline_now' : `Issue ${i}`, priority: (i % 4) + 1, customerId: c.id, siteId: c.mainSiteId,
+      });
+      expect(r.status).toBe(201);
+      created.push(r.body);
+    }
+  });
+  afterAll(async () => { await s?.stop(); });
+
+  it('pages with a keyset cursor, newest first, without gaps or repeats', async () => {
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const r: any = await s.admin.get(`/api/tickets?limit=10${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(r.status).toBe(200);
+      seen.push(...r.body.items.map((t: any) => t.id));
+      cursor = r.body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(created.map((t) => t.id).reverse());
+  });
+
+  it('sorts by priority with a stable tie-break across pages', async () => {
+    const seen: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const r: any = await s.admin.get(`/api/tickets?limit=7&sort=priority${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...r.body.items);
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(25);
+    const expected = [...created].sort((a, b) => a.priority - b.priority || a.id - b.id).map((t) => t.id);
+    expect(seen.map((t) => t.id)).toEqual(expected);
+  });
+
+  it('filters by customer, site, status, priority, source and text', async () => {
+    const byCustomer = await s.admin.get(`/api/tickets?customerId=${fabrikam.id}&limit=200`);
+    expect(byCustomer.body.items).toHaveLength(12);
+    expect(byCustomer.body.items.every((t: any) => t.customerId === fabrikam.id)).toBe(true);
+    expect((await s.admin.get(`/api/tickets?siteId=${contoso.mainSiteId}&limit=200`)).body.items).toHaveLength(13);
+    expect((await s.admin.get('/api/tickets?priority=1&limit=200')).body.items.every((t: any) => t.priority === 1)).toBe(true);
+    expect((await s.admin.get('/api/tickets?source=email')).body.items).toHaveLength(0);
+    // % and _ are literal characters in the text filter, and it ignores case.
+    const text = await s.admin.get(`/api/tickets?q=${encodeURIComponent('100% OFFLINE_')}`);
+    expect(text.body.items.map((t: any) => t.summary)).toEqual(['Printer 100% offline_now']);
+    expect((await s.admin.get(`/api/tickets?q=${encodeURIComponent('0%')}`)).body.items).toHaveLength(1);
+  });
+
+  it('changes status and fields with history, closes, counts and reopens', async () => {
+    const t = created[3];
+    const patched = await s.admin.patch(`/api/tickets/${t.id}`, { status: 'in_progress', priority: 1, siteId: null });
+    expect(patched.body).toMatchObject({ status: 'in_progress', priority: 1, siteId: null, workedByAgent: true });
+    expect((await s.admin.post(`/api/tickets/${t.id}/actions`, { body: 'Called the user' })).status).toBe(201);
+    const closed = await s.admin.post(`/api/tickets/${t.id}/close`, { note: 'Fixed' });
+    expect(closed.body.status).toBe('closed');
+    expect(closed.body.closedAt).not.toBeNull();
+    const history = (await s.admin.get(`/api/tickets/${t.id}/actions`)).body.items.map((a: any) => [a.kind, a.body]);
+    expect(history).toEqual([
+      ['system', 'Ticket opened (api)'],
+      ['status_change', 'Status new → in_progress'],
+      ['field_change', expect.stringContaining('priority')],
+      ['note', 'Called the user'],
+      ['note', 'Fixed'],
+      ['status_change', 'Status in_progress → closed'],
+    ]);
+    const counts = (await s.admin.get('/api/tickets/counts')).body;
+    expect(counts.byStatus.closed).toBe(1);
+    expect(counts.total).toBe(25);
+    expect((await s.admin.get('/api/tickets?status=closed')).body.items.map((x: any) => x.id)).toEqual([t.id]);
+    const reopened = await s.admin.patch(`/api/tickets/${t.id}`, { status: 'in_progress' });
+    expect(reopened.body).toMatchObject({ status: 'in_progress', closedAt: null });
+  });
+
+  it('answers bad input with a clear error naming the field, never a 500', async () => {
+    const noSummary = await s.admin.post('/api/tickets', { priority: 9 });
+    expect(noSummary.status).toBe(400);
+    expect(noSummary.body.error.code).toBe('validation_failed');
+    expect(noSummary.body.error.message).toMatch(/summary/);
+    expect(noSummary.body.error.message).toMatch(/priority/);
+    const wrongSite = await s.admin.post('/api/tickets', { summary: 'x', customerId: contoso.id, siteId: fabrikam.mainSiteId });
+    expect(wrongSite.status).toBe(422);
+    expect(wrongSite.body.error.message).toMatch(/siteId/);
+    expect((await s.admin.post('/api/tickets', { summary: 'x', ticketTypeId: 999 })).status).toBe(422);
+    expect((await s.admin.get('/api/tickets/999999')).status).toBe(404);
+    expect((await s.admin.get('/api/tickets/abc')).status).toBe(400);
+    expect((await s.admin.get('/api/tickets?cursor=garbage')).status).toBe(400);
+    expect((await s.admin.get('/api/tickets?sort=bogus')).status).toBe(422);
+    const malformed = await fetch(`${s.url}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: '' }, body: '{"summary":' });
+    expect([400, 401]).toContain(malformed.status);
+    const adminMalformed = await s.admin.post('/api/tickets', '{"summary":', { contentType: 'application/json' });
+    expect(adminMalformed.status).toBe(400);
+    expect(adminMalformed.body.error).toBeDefined();
+    expect((await s.admin.get('/api/no-such-route')).status).toBe(404);
+    expect((await s.anonymous.get('/api/no-such-route')).status).toBe(404);
+  });
+
+  it('keeps a customer main site within the customer', async () => {
+    const other = await s.admin.patch(`/api/customers/${contoso.id}`, { mainSiteId: fabrikam.mainSiteId });
+    expect(other.status).toBe(422);
+    const site = (await s.admin.post(`/api/customers/${contoso.id}/sites`, { name: 'Warehouse' })).body;
+    expect(site.isMainSite).toBe(false);
+    const ok = await s.admin.patch(`/api/customers/${contoso.id}`, { mainSiteId: site.id });
+    expect(ok.body).toMatchObject({ mainSiteId: site.id, hasMainSite: true });
+    const bare = (await s.admin.post('/api/customers', { name: 'No Site Inc' })).body;
+    expect(bare.hasMainSite).toBe(false);
+    const flagged = await s.admin.get('/api/customers?withoutMainSite=true');
+    expect(flagged.body.items.map((c: any) => c.name)).toEqual(['No Site Inc']);
+    const first = (await s.admin.post(`/api/customers/${bare.id}/sites`, { name: 'Only site' })).body;
+    expect(first.isMainSite).toBe(true);
+  });
+});
