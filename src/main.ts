@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createAppContext, type AppContext, type ContextOptions } from './app-context.ts';
 import type { Config } from './config.ts';
-import { buildHttpApp, type RouteSet } from './http/app.ts';
+import { buildHttpApp } from './http/app.ts';
 import { startWorker, type Worker } from './jobs/job-worker.ts';
 import { startScheduler, upsertSchedule } from './jobs/scheduler.ts';
 import { createBackground } from './background.ts';

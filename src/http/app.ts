@@ -6,7 +6,7 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app-context.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import { authHook } from './auth.ts';
@@ -30,7 +30,9 @@ export async function buildHttpApp(ctx: AppContext, extraRoutes: RouteSet[] = []
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Replies are built by explicit presenters; the zod response schemas document them in OpenAPI,
+  // and plain JSON serialization keeps list endpoints fast.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   app.decorateRequest('agent', null);
 

@@ -16,6 +16,7 @@ export const presentAgent = (a: repo.AgentRow): Agent => ({
 export type AgentService = ReturnType<typeof createAgentService>;
 
 export function createAgentService(db: Database, opts: { sessionHours: number }) {
+  const tokenTouched = new Map<number, number>();
   const create = async (
     input: { email: string; name: string; role: 'admin' | 'agent'; password: string }, actor: Actor,
   ): Promise<Agent> => {
@@ -97,7 +98,12 @@ export function createAgentService(db: Database, opts: { sessionHours: number })
     async authenticateApiToken(token: string): Promise<AuthenticatedAgent | null> {
       const t = await repo.findApiToken(db, hashToken(token));
       if (!t || t.revoked_at || t.active !== 1) return null;
-      await repo.touchApiToken(db, t.token_id, now());
+      // Last use is shown to the owner; a minute's precision saves a write on every request.
+      const last = tokenTouched.get(t.token_id) ?? 0;
+      if (Date.now() - last > 60_000) {
+        tokenTouched.set(t.token_id, Date.now());
+        await repo.touchApiToken(db, t.token_id, now());
+      }
       return { id: t.id, email: t.email, name: t.name, role: t.role };
     },
 
