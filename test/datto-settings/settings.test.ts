@@ -1,0 +1,129 @@
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import { startDattoEmulator, type DattoEmulator } from '../datto-emulator/index.ts';
+import { login, startTestServer, type Api, type TestServer } from '../support/test-server.ts';
+
+describe('Datto RMM settings and test connection', () => {
+  let s: TestServer;
+  let emu: DattoEmulator;
+  let agent: Api;
+  let logText = '';
+  const sink = new Writable({ write(chunk, _enc, cb) { logText += chunk.toString(); cb(); } });
+
+  beforeAll(async () => {
+    emu = await startDattoEmulator({ sites: 3 });
+    s = await startTestServer({
+      start: {
+        logger: createLogger('debug', sink),
+        modules: { 'datto-rmm': { client: { retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 20, rateLimitRetries: 0 }, timeoutMs: 3000 } } },
+      },
+    });
+    await s.admin.post('/api/agents', { email: 'tech@example.test', name: 'Tech', password: 'tech-password-1' });
+    agent = await login(s.url, 'tech@example.test', 'tech-password-1');
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await emu?.stop();
+  });
+
+  it('starts disabled, lists the module, and shows the webhook URL only to admins', async () => {
+    const list = await s.admin.get('/api/integrations');
+    expect(list.body.items).toEqual([expect.objectContaining({ key: 'datto-rmm', name: 'Datto RMM', enabled: false })]);
+    const mine = (await s.admin.get('/api/integrations/datto-rmm')).body;
+    expect(mine).toMatchObject({ enabled: false, apiSecretSet: false, siteImport: { mode: 'customerPerSite' }, assetImport: { enabled: true } });
+    expect(mine.webhookUrl).toMatch(new RegExp(`^${s.url}/hooks/datto-rmm/[A-Za-z0-9_-]{20,}$`));
+    expect((await agent.get('/api/integrations/datto-rmm')).body.webhookUrl).toBeNull();
+  });
+
+  it('refuses a non-https URL, and enabling without credentials, naming what is wrong', async () => {
+    const http = await s.admin.put('/api/integrations/datto-rmm', { apiUrl: 'http://merlot-api.centrastage.net' });
+    expect(http.status).toBe(400);
+    expect(http.body.error.message).toMatch(/apiUrl.*https/);
+    const junk = await s.admin.put('/api/integrations/datto-rmm', { apiUrl: 'not a url' });
+    expect(junk.status).toBe(400);
+    const enable = await s.admin.put('/api/integrations/datto-rmm', { enabled: true });
+    expect(enable.status).toBe(422);
+    expect(enable.body.error.code).toBe('datto_not_configured');
+    const badMode = await s.admin.put('/api/integrations/datto-rmm', { siteImport: { mode: 'topLevelCustomer' } });
+    expect(badMode.status).toBe(422);
+    expect(badMode.body.error.message).toMatch(/topLevelCustomerId/);
+  });
+
+  it('keeps the secret write-only and encrypted at rest, and audits the change without it', async () => {
+    const put = await s.admin.put('/api/integrations/datto-rmm', { enabled: true, apiUrl: `${emu.url}/api/`, apiKey: emu.apiKey, apiSecret: emu.apiSecret });
+    expect(put.status).toBe(200);
+    expect(put.body).toMatchObject({ enabled: true, apiUrl: emu.url, apiKey: emu.apiKey, apiSecretSet: true });
+    expect(JSON.stringify(put.body)).not.toContain(emu.apiSecret);
+    expect(JSON.stringify((await s.admin.get('/api/integrations/datto-rmm')).body)).not.toContain(emu.apiSecret);
+    const row = await s.ctx.db.selectFrom('integration_settings').selectAll().executeTakeFirstOrThrow();
+    expect(JSON.stringify(row)).not.toContain(emu.apiSecret);
+    expect(row.secrets_enc).toMatch(/^v1:/);
+    const audit = (await s.admin.get('/api/audit-log?entity=integration')).body.items;
+    expect(audit[0].changes.apiSecret).toBe('changed');
+    expect(JSON.stringify(audit)).not.toContain(emu.apiSecret);
+    // A PUT without the secret keeps it.
+    await s.admin.put('/api/integrations/datto-rmm', { siteImport: { scheduleMinutes: 30 } });
+    expect((await s.admin.get('/api/integrations/datto-rmm')).body).toMatchObject({ apiSecretSet: true, siteImport: { scheduleMinutes: 30 } });
+    expect((await s.admin.get('/api/integrations')).body.items[0].enabled).toBe(true);
+  });
+
+  it('tests the connection: account name and the rate budget', async () => {
+    const r = await s.admin.post('/api/integrations/datto-rmm/test', {});
+    expect(r.status).toBe(200);
+    expect(r.body.account.name).toBe(emu.state.account.name);
+    expect(r.body.requestRate).toMatchObject({ accountRateLimit: 600 });
+    expect(r.body.apiUrl).toBe(emu.url);
+    expect((await agent.post('/api/integrations/datto-rmm/test', {})).status).toBe(403);
+  });
+
+  it('explains each way the connection can fail', async () => {
+    const wrong = await s.admin.post('/api/integrations/datto-rmm/test', { apiSecret: 'WRONGSECRET' });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.code).toBe('datto_bad_credentials');
+    expect(wrong.body.error.message).not.toContain('WRONGSECRET');
+
+    const closedPort = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(port));
+      });
+    });
+    const unreachable = await s.admin.post('/api/integrations/datto-rmm/test', { apiUrl: `http://127.0.0.1:${closedPort}` });
+    expect(unreachable.status).toBe(503);
+    expect(unreachable.body.error.code).toBe('datto_unreachable');
+
+    const notDatto = await s.admin.post('/api/integrations/datto-rmm/test', { apiUrl: s.url });
+    expect(notDatto.body.error.code).toBe('datto_not_datto');
+
+    emu.faults.forbid(/\/api\/v2\/account$/);
+    const forbidden = await s.admin.post('/api/integrations/datto-rmm/test', {});
+    expect(forbidden.status).toBe(422);
+    expect(forbidden.body.error.code).toBe('datto_forbidden');
+    emu.faults.clear();
+
+    emu.faults.rateLimitNext(5, { retryAfterSeconds: 30 });
+    const limited = await s.admin.post('/api/integrations/datto-rmm/test', {});
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('datto_rate_limited');
+    emu.faults.clear();
+
+    const insecure = await s.admin.post('/api/integrations/datto-rmm/test', { apiUrl: 'http://example.com' });
+    expect(insecure.status).toBe(400);
+    expect(insecure.body.error.code).toBe('datto_invalid_url');
+  });
+
+  it('rotates the webhook token', async () => {
+    const before = (await s.admin.get('/api/integrations/datto-rmm')).body.webhookUrl;
+    const after = (await s.admin.post('/api/integrations/datto-rmm/webhook-token')).body.webhookUrl;
+    expect(after).not.toBe(before);
+    expect(after).toMatch(/\/hooks\/datto-rmm\//);
+  });
+
+  it('never writes the secret or a token to the log', () => {
+    expect(logText.length).toBeGreaterThan(0);
+    expect(logText).not.toContain(emu.apiSecret);
+    expect(logText).not.toContain('WRONGSECRET');
+  });
+});
