@@ -82,7 +82,7 @@ console.log(`seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 const token = (await app.ctx.services.agents.createToken(1, 'bench')).token;
 const headers = { authorization: `Bearer ${token}` };
-const deepCursor = (await (await fetch(`${app.url}/api/tickets?limit=200&status=closed`, { headers })).json()).nextCursor as string;
+const deepCursor = ((await (await fetch(`${app.url}/api/tickets?limit=200&status=closed`, { headers })).json()) as { nextCursor: string }).nextCursor;
 
 const scenarios: Array<[string, string]> = [
   ['baseline: GET /api/health', '/api/health'],

@@ -99,7 +99,7 @@ describe('first run without an administrator', () => {
       body: JSON.stringify({ email: 'first@example.test', name: 'First', password: 'short' }),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.message).toMatch(/password/);
+    expect(((await res.json()) as any).error.message).toMatch(/password/);
     const ok = await fetch(`${s.url}/api/setup`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'first@example.test', name: 'First', password: 'long-enough-1' }),

@@ -23,11 +23,11 @@ export function apiClient(baseUrl: string, auth: { cookie?: string; token?: stri
     const headers: Record<string, string> = {};
     if (auth.cookie) headers.cookie = auth.cookie;
     if (auth.token) headers.authorization = `Bearer ${auth.token}`;
-    let payload: BodyInit | undefined;
+    let payload: RequestInit['body'];
     if (body !== undefined) {
       if (Buffer.isBuffer(body) || typeof body === 'string') {
         headers['content-type'] = contentType ?? 'application/octet-stream';
-        payload = body as BodyInit;
+        payload = body as string;
       } else {
         headers['content-type'] = 'application/json';
         payload = JSON.stringify(body);
