@@ -1,0 +1,69 @@
+/** Shapes of the mail API (/api/mailboxes, /api/inbound-messages, /api/email-rules). */
+
+export type MailboxKind = 'imap' | 'smtp' | 'upload';
+export type ImapTls = 'none' | 'starttls' | 'tls';
+
+export type ImapSettings = {
+  host: string;
+  port: number;
+  tls: ImapTls;
+  username: string;
+  folder: string;
+  processedFolder: string | null;
+  pollSeconds: number;
+  tlsVerify: boolean;
+  passwordSet?: boolean;
+};
+
+export type SmtpSettings = { port: number; addresses: string[]; maxMessageBytes?: number };
+
+export type Mailbox = {
+  id: number;
+  name: string;
+  kind: MailboxKind;
+  enabled: boolean;
+  health: { connected: boolean; lastMessageAt: string | null; lastError: string | null };
+  imap?: ImapSettings;
+  smtp?: SmtpSettings;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type InboundState = 'received' | 'processed' | 'ignored' | 'failed';
+
+export type InboundMessage = {
+  id: number;
+  mailboxId: number;
+  messageId: string | null;
+  subject: string | null;
+  from: string | null;
+  receivedAt: string;
+  state: InboundState;
+  ruleName: string | null;
+  ruleId?: number | null;
+  ticketId: number | null;
+  reason: string | null;
+  size?: number;
+  attempts?: number;
+  processedAt?: string | null;
+};
+
+export type ConditionField = 'mailbox' | 'from' | 'to' | 'cc' | 'subject' | 'body';
+export type ConditionOperator = 'equals' | 'contains' | 'regex';
+export type RuleCondition = { field: ConditionField; operator: ConditionOperator; value: string | number };
+export type RuleAction = { type: string; params: Record<string, unknown> };
+
+export type EmailRule = {
+  id: number;
+  name: string;
+  position: number;
+  enabled: boolean;
+  match: 'all' | 'any';
+  conditions: RuleCondition[];
+  actions: RuleAction[];
+  systemKey: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+export type ActionType = { type: string; label: string };

@@ -1,0 +1,93 @@
+import { ApiError, type Page } from '../api.ts';
+import { Badge, PriorityBadge, StatusBadge } from '../components/badges.tsx';
+import { DeviceLinks } from '../components/datto-alert-panel.tsx';
+import { CustomerName, SiteName } from '../components/names.tsx';
+import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
+import { Empty, ErrorBox, Loading } from '../components/states.tsx';
+import { formatAgo, formatDateTime, formatShort } from '../format.ts';
+import { useApi } from '../hooks/use-api.ts';
+import { Link } from '../router.tsx';
+import type { Asset, Ticket } from '../types.ts';
+
+export function AssetPage({ id }: { id: number }) {
+  const asset = useApi<Asset>(`/api/assets/${id}`);
+  const tickets = useApi<Page<Ticket>>(`/api/tickets?assetId=${id}&limit=20`);
+  const a = asset.data;
+  useTitle(a?.hostname ?? 'Asset');
+
+  if (asset.error) {
+    return (
+      <>
+        <PageHeader title="Asset" crumbs={[{ label: 'Assets', to: '/assets' }]} />
+        <ErrorBox error={asset.error} onRetry={asset.reload} title={asset.error instanceof ApiError && asset.error.status === 404 ? 'This asset does not exist' : 'Could not load the asset'} />
+      </>
+    );
+  }
+  if (!a) return <Loading label="Loading asset…" />;
+
+  return (
+    <>
+      <PageHeader
+        title={a.hostname}
+        crumbs={[{ label: 'Assets', to: '/assets' }]}
+        actions={
+          <Link to={`/tickets/new?assetId=${a.id}${a.customerId ? `&customerId=${a.customerId}` : ''}${a.siteId ? `&siteId=${a.siteId}` : ''}`} className="btn btn-primary">
+            New ticket
+          </Link>
+        }
+      >
+        <div className="header-meta">
+          {a.online !== null && <Badge tone={a.online ? 'green' : 'gray'}>{a.online ? 'Online' : 'Offline'}</Badge>}
+          {a.retiredAt && <Badge tone="gray">Retired {formatShort(a.retiredAt)}</Badge>}
+          <DeviceLinks asset={a} />
+        </div>
+      </PageHeader>
+      <div className="detail-grid">
+        <div className="detail-main">
+          <Card title="Tickets for this asset">
+            {tickets.error && <ErrorBox error={tickets.error} onRetry={tickets.reload} />}
+            {tickets.loading && !tickets.data && <Loading />}
+            {tickets.data && tickets.data.items.length === 0 && <Empty title="No tickets for this asset" />}
+            {tickets.data && tickets.data.items.length > 0 && (
+              <table className="table table-compact">
+                <tbody>
+                  {tickets.data.items.map((t) => (
+                    <tr key={t.id}>
+                      <td className="col-num">{t.number}</td>
+                      <td><Link to={`/tickets/${t.id}`}>{t.summary}</Link></td>
+                      <td><PriorityBadge priority={t.priority} /></td>
+                      <td><StatusBadge status={t.status} /></td>
+                      <td className="nowrap muted">{formatShort(t.updatedAt)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </Card>
+          {a.description && (
+            <Card title="Description">
+              <div className="pre-text">{a.description}</div>
+            </Card>
+          )}
+        </div>
+        <aside className="detail-side">
+          <Card title="Device">
+            <Facts
+              items={[
+                ['Customer', <CustomerName id={a.customerId} />],
+                ['Site', <SiteName id={a.siteId} />],
+                ['Type', a.type],
+                ['OS', a.os],
+                ['Internal IP', a.intIp ? <span className="mono">{a.intIp}</span> : null],
+                ['External IP', a.extIp ? <span className="mono">{a.extIp}</span> : null],
+                ['Last user', a.lastUser],
+                ['Last seen', a.lastSeenAt ? <span title={formatDateTime(a.lastSeenAt)}>{formatAgo(a.lastSeenAt)}</span> : '—'],
+                ['Added', formatDateTime(a.createdAt)],
+              ]}
+            />
+          </Card>
+        </aside>
+      </div>
+    </>
+  );
+}

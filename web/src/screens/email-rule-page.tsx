@@ -1,0 +1,320 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../api.ts';
+import { Badge } from '../components/badges.tsx';
+import { Checkbox, Field } from '../components/field.tsx';
+import { Card, PageHeader, useTitle } from '../components/page.tsx';
+import { CustomerSelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
+import { Callout, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { toast } from '../components/toasts.tsx';
+import { PRIORITIES, PRIORITY_LABEL } from '../format.ts';
+import { useAction } from '../hooks/use-action.ts';
+import { useApi } from '../hooks/use-api.ts';
+import type { ActionType, ConditionField, ConditionOperator, EmailRule, Mailbox, RuleAction, RuleCondition } from '../mail-types.ts';
+import { Link, navigate } from '../router.tsx';
+
+const FIELDS: Array<[ConditionField, string]> = [
+  ['from', 'From'],
+  ['to', 'To or Cc'],
+  ['cc', 'Cc'],
+  ['subject', 'Subject'],
+  ['body', 'Body'],
+  ['mailbox', 'Mailbox'],
+];
+const OPERATORS: Array<[ConditionOperator, string]> = [
+  ['contains', 'contains'],
+  ['equals', 'is'],
+  ['regex', 'matches regex'],
+];
+const CORE_ACTIONS: ActionType[] = [
+  { type: 'create-ticket', label: 'Create a ticket' },
+  { type: 'add-to-ticket', label: 'Add to an existing ticket' },
+  { type: 'ignore', label: 'Ignore' },
+];
+
+type Draft = { name: string; enabled: boolean; match: 'all' | 'any'; conditions: RuleCondition[]; actions: RuleAction[] };
+const emptyDraft = (): Draft => ({ name: '', enabled: true, match: 'all', conditions: [{ field: 'subject', operator: 'contains', value: '' }], actions: [{ type: 'create-ticket', params: {} }] });
+const draftOf = (r: EmailRule): Draft => ({ name: r.name, enabled: r.enabled, match: r.match, conditions: r.conditions, actions: r.actions });
+
+type ParamsProps = { params: Record<string, unknown>; onChange(p: Record<string, unknown>): void; index: number };
+
+const optNum = (v: unknown) => (typeof v === 'number' ? v : null);
+function withParam(params: Record<string, unknown>, key: string, value: unknown) {
+  const next = { ...params };
+  if (value === null || value === undefined || value === '') delete next[key];
+  else next[key] = value;
+  return next;
+}
+
+function CreateTicketParams({ params, onChange, index }: ParamsProps) {
+  const set = (k: string, v: unknown) => onChange(withParam(params, k, v));
+  return (
+    <div className="form-grid">
+      <Field label="Ticket type">
+        <TicketTypeSelect value={optNum(params.ticketTypeId)} onChange={(v) => set('ticketTypeId', v)} allowNone noneLabel="— The default type —" />
+      </Field>
+      <Field label="Priority">
+        <select value={optNum(params.priority) ?? ''} onChange={(e) => set('priority', e.target.value ? Number(e.target.value) : null)}>
+          <option value="">— Default —</option>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {PRIORITY_LABEL[p]}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Customer">
+        <CustomerSelect value={optNum(params.customerId)} onChange={(v) => onChange(withParam(withParam(params, 'customerId', v), 'siteId', null))} noneLabel="— From the sender —" />
+      </Field>
+      <Field label="Site">
+        <SiteSelect customerId={optNum(params.customerId)} value={optNum(params.siteId)} onChange={(v) => set('siteId', v)} disabled={!params.customerId} noneLabel="— Main site —" />
+      </Field>
+      <Field label="Group by subject (regex)" hint={'One capture group: mails with the same captured key go to the same open ticket, e.g. Alert\\{([0-9a-f-]+)\\}'} className="span-2">
+        <input id={`group-${index}`} value={String(params.groupBySubject ?? '')} onChange={(e) => set('groupBySubject', e.target.value)} spellCheck={false} className="mono" />
+      </Field>
+    </div>
+  );
+}
+
+function JsonParams({ params, onChange, index }: ParamsProps) {
+  const [text, setText] = useState(() => JSON.stringify(params, null, 2));
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Field label="Parameters (JSON)" error={error} hint="The options this action takes, as a JSON object.">
+      <textarea
+        id={`params-${index}`}
+        className="mono"
+        rows={Math.min(10, Math.max(3, text.split('\n').length))}
+        value={text}
+        spellCheck={false}
+        onChange={(e) => {
+          setText(e.target.value);
+          try {
+            const v = JSON.parse(e.target.value || '{}');
+            if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('Write a JSON object, e.g. {}');
+            setError(null);
+            onChange(v);
+          } catch (err) {
+            setError((err as Error).message);
+          }
+        }}
+      />
+    </Field>
+  );
+}
+
+function ActionParams(props: ParamsProps & { type: string }) {
+  switch (props.type) {
+    case 'create-ticket':
+      return <CreateTicketParams {...props} />;
+    case 'add-to-ticket':
+      return (
+        <Field label="Ticket id">
+          <input type="number" min={1} value={optNum(props.params.ticketId) ?? ''} onChange={(e) => props.onChange(withParam(props.params, 'ticketId', e.target.value ? Number(e.target.value) : null))} required />
+        </Field>
+      );
+    case 'ignore':
+      return (
+        <Field label="Reason" hint="Shown in the inbox trace.">
+          <input value={String(props.params.reason ?? '')} onChange={(e) => props.onChange(withParam(props.params, 'reason', e.target.value))} />
+        </Field>
+      );
+    default:
+      return <JsonParams key={props.type} {...props} />;
+  }
+}
+
+function ConditionRow({ c, mailboxes, onChange, onRemove, index }: { c: RuleCondition; mailboxes: Mailbox[] | undefined; onChange(c: RuleCondition): void; onRemove(): void; index: number }) {
+  return (
+    <li className="condition" data-testid="condition-row">
+      <label className="sr-only" htmlFor={`cf-${index}`}>Field of condition {index + 1}</label>
+      <select id={`cf-${index}`} value={c.field} onChange={(e) => {
+        const field = e.target.value as ConditionField;
+        onChange(field === 'mailbox' ? { field, operator: 'equals', value: mailboxes?.[0]?.id ?? 0 } : { field, operator: c.field === 'mailbox' ? 'contains' : c.operator, value: c.field === 'mailbox' ? '' : c.value });
+      }}>
+        {FIELDS.map(([f, label]) => (
+          <option key={f} value={f}>
+            {label}
+          </option>
+        ))}
+      </select>
+      <label className="sr-only" htmlFor={`co-${index}`}>Operator of condition {index + 1}</label>
+      <select id={`co-${index}`} value={c.operator} onChange={(e) => onChange({ ...c, operator: e.target.value as ConditionOperator })} disabled={c.field === 'mailbox'}>
+        {(c.field === 'mailbox' ? OPERATORS.filter(([o]) => o === 'equals') : OPERATORS).map(([o, label]) => (
+          <option key={o} value={o}>
+            {label}
+          </option>
+        ))}
+      </select>
+      <label className="sr-only" htmlFor={`cv-${index}`}>Value of condition {index + 1}</label>
+      {c.field === 'mailbox' ? (
+        <select id={`cv-${index}`} value={String(c.value)} onChange={(e) => onChange({ ...c, value: Number(e.target.value) })}>
+          {!mailboxes?.length && <option value="0">No mailboxes</option>}
+          {mailboxes?.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name}
+            </option>
+          ))}
+        </select>
+      ) : (
+        <input id={`cv-${index}`} value={String(c.value)} onChange={(e) => onChange({ ...c, value: e.target.value })} required className={c.operator === 'regex' ? 'mono' : ''} spellCheck={false} />
+      )}
+      <button type="button" className="btn btn-icon" onClick={onRemove} aria-label={`Remove condition ${index + 1}`}>
+        ×
+      </button>
+    </li>
+  );
+}
+
+export function EmailRulePage({ id }: { id: number | null }) {
+  const rule = useApi<EmailRule>(id ? `/api/email-rules/${id}` : null);
+  const types = useApi<{ items: ActionType[] }>('/api/email-rules/action-types');
+  const mailboxes = useApi<{ items: Mailbox[] }>('/api/mailboxes');
+  const [draft, setDraft] = useState<Draft | null>(id ? null : emptyDraft());
+  const [fields, setFields] = useState<Record<string, string>>({});
+  useTitle(id ? rule.data?.name ?? 'Email rule' : 'New email rule');
+  useEffect(() => {
+    if (rule.data) setDraft(draftOf(rule.data));
+  }, [rule.data]);
+
+  const actionTypes = types.data?.items?.length ? types.data.items : CORE_ACTIONS;
+  const save = useAction(async () => {
+    setFields({});
+    try {
+      const body = { ...draft!, name: draft!.name.trim() };
+      const saved = id ? await api.put<EmailRule>(`/api/email-rules/${id}`, body) : await api.post<EmailRule>('/api/email-rules', body);
+      toast(`Rule “${saved.name}” saved`);
+      if (id) rule.setData(saved);
+      else navigate('/config/email/rules', { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError) setFields(err.fieldErrors());
+      throw err;
+    }
+  });
+  const remove = useAction(async () => {
+    const r = rule.data!;
+    const system = !!r.systemKey;
+    if (!window.confirm(system ? `“${r.name}” belongs to an integration. Deleting it stops that integration from making tickets from e-mail until its settings are saved again. Delete anyway?` : `Delete the rule “${r.name}”?`)) return;
+    await api.del(`/api/email-rules/${r.id}${system ? '?force=true' : ''}`);
+    toast(`Rule “${r.name}” deleted`);
+    navigate('/config/email/rules', { replace: true });
+  });
+
+  if (rule.error) {
+    return (
+      <>
+        <PageHeader title="Email rule" crumbs={[{ label: 'Email rules', to: '/config/email/rules' }]} />
+        <ErrorBox error={rule.error} onRetry={rule.reload} title={rule.error instanceof ApiError && rule.error.status === 404 ? 'This rule does not exist' : 'Could not load the rule'} />
+      </>
+    );
+  }
+  if (!draft) return <Loading label="Loading rule…" />;
+  const set = (patch: Partial<Draft>) => setDraft({ ...draft, ...patch });
+  const setCondition = (i: number, c: RuleCondition) => set({ conditions: draft.conditions.map((x, j) => (j === i ? c : x)) });
+  const setAction = (i: number, a: RuleAction) => set({ actions: draft.actions.map((x, j) => (j === i ? a : x)) });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void save.run();
+  };
+
+  return (
+    <>
+      <PageHeader
+        title={id ? draft.name || 'Email rule' : 'New email rule'}
+        crumbs={[{ label: 'Email rules', to: '/config/email/rules' }]}
+        actions={
+          id && (
+            <button type="button" className="btn btn-danger-ghost" onClick={() => void remove.run()} disabled={remove.busy}>
+              Delete rule
+            </button>
+          )
+        }
+      >
+        {rule.data?.systemKey && (
+          <div className="header-meta">
+            <Badge tone="purple">Integration rule</Badge>
+            <span className="muted small">Position {rule.data.position}</span>
+          </div>
+        )}
+      </PageHeader>
+      <form onSubmit={submit} className="form-page">
+        {rule.data?.systemKey === 'datto-rmm-alerts' && (
+          <Callout tone="info">
+            This rule turns Datto RMM alert e-mails into alert tickets. Saving the Datto RMM <Link to="/config/integrations/datto-rmm#datto-alerting">Alerting settings</Link> updates
+            its mailbox and From Address as long as its first three conditions keep their original form. Otherwise change it like any other rule.
+          </Callout>
+        )}
+        <InlineError error={remove.error} />
+        <Card>
+          <div className="form-grid">
+            <Field label="Name" error={fields.name}>
+              <input value={draft.name} onChange={(e) => set({ name: e.target.value })} required autoFocus={!id} />
+            </Field>
+            <div className="field field-switch">
+              <Checkbox label="Enabled" checked={draft.enabled} onChange={(v) => set({ enabled: v })} />
+            </div>
+          </div>
+        </Card>
+        <Card title="Conditions">
+          <fieldset className="radio-group radio-inline">
+            <legend>A message matches when</legend>
+            <label className="radio">
+              <input type="radio" name="match" checked={draft.match === 'all'} onChange={() => set({ match: 'all' })} /> all conditions are true
+            </label>
+            <label className="radio">
+              <input type="radio" name="match" checked={draft.match === 'any'} onChange={() => set({ match: 'any' })} /> any condition is true
+            </label>
+          </fieldset>
+          {draft.conditions.length === 0 && <p className="muted">No conditions: the rule matches every message.</p>}
+          <ol className="condition-list">
+            {draft.conditions.map((c, i) => (
+              <ConditionRow key={i} index={i} c={c} mailboxes={mailboxes.data?.items} onChange={(next) => setCondition(i, next)} onRemove={() => set({ conditions: draft.conditions.filter((_, j) => j !== i) })} />
+            ))}
+          </ol>
+          {fields.conditions && <div className="field-error">{fields.conditions}</div>}
+          <button type="button" className="btn btn-small" onClick={() => set({ conditions: [...draft.conditions, { field: 'subject', operator: 'contains', value: '' }] })} disabled={draft.conditions.length >= 20}>
+            Add condition
+          </button>
+          <p className="muted small">Text comparisons ignore case. “To or Cc” matches any recipient.</p>
+        </Card>
+        <Card title="Actions">
+          <ol className="action-list">
+            {draft.actions.map((a, i) => (
+              <li key={i} className="action" data-testid="action-row">
+                <div className="action-head">
+                  <label htmlFor={`at-${i}`}>Action {i + 1}</label>
+                  <select id={`at-${i}`} value={a.type} onChange={(e) => setAction(i, { type: e.target.value, params: {} })}>
+                    {!actionTypes.some((t) => t.type === a.type) && <option value={a.type}>{a.type}</option>}
+                    {actionTypes.map((t) => (
+                      <option key={t.type} value={t.type}>
+                        {t.label}
+                      </option>
+                    ))}
+                  </select>
+                  {draft.actions.length > 1 && (
+                    <button type="button" className="btn btn-icon" onClick={() => set({ actions: draft.actions.filter((_, j) => j !== i) })} aria-label={`Remove action ${i + 1}`}>
+                      ×
+                    </button>
+                  )}
+                </div>
+                <ActionParams type={a.type} index={i} params={a.params ?? {}} onChange={(params) => setAction(i, { ...a, params })} />
+              </li>
+            ))}
+          </ol>
+          {fields.actions && <div className="field-error">{fields.actions}</div>}
+          <button type="button" className="btn btn-small" onClick={() => set({ actions: [...draft.actions, { type: 'create-ticket', params: {} }] })} disabled={draft.actions.length >= 5}>
+            Add action
+          </button>
+        </Card>
+        <InlineError error={save.error} />
+        <div className="form-actions sticky-actions">
+          <button type="submit" className="btn btn-primary" disabled={save.busy}>
+            {save.busy ? 'Saving…' : id ? 'Save rule' : 'Create rule'}
+          </button>
+          <button type="button" className="btn" onClick={() => navigate('/config/email/rules')}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,170 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError } from '../api.ts';
+import { Badge } from '../components/badges.tsx';
+import { Checkbox, Field } from '../components/field.tsx';
+import { InlineError } from '../components/states.tsx';
+import type { ImapTls, Mailbox, MailboxKind } from '../mail-types.ts';
+
+export type MailboxDraft = {
+  name: string;
+  kind: MailboxKind;
+  enabled: boolean;
+  imap: { host: string; port: number; tls: ImapTls; username: string; password: string; folder: string; processedFolder: string; pollSeconds: number; tlsVerify: boolean };
+  smtp: { port: number; addresses: string };
+};
+
+export function draftOf(m?: Mailbox): MailboxDraft {
+  return {
+    name: m?.name ?? '',
+    kind: m?.kind ?? 'imap',
+    enabled: m?.enabled ?? true,
+    imap: {
+      host: m?.imap?.host ?? '',
+      port: m?.imap?.port ?? 993,
+      tls: m?.imap?.tls ?? 'tls',
+      username: m?.imap?.username ?? '',
+      password: '',
+      folder: m?.imap?.folder ?? 'INBOX',
+      processedFolder: m?.imap?.processedFolder ?? '',
+      pollSeconds: m?.imap?.pollSeconds ?? 60,
+      tlsVerify: m?.imap?.tlsVerify ?? true,
+    },
+    smtp: { port: m?.smtp?.port ?? 2525, addresses: (m?.smtp?.addresses ?? []).join(', ') },
+  };
+}
+
+/** The request body for POST /api/mailboxes (create) or PUT /api/mailboxes/:id (replace). */
+export function bodyOf(d: MailboxDraft) {
+  const common = { name: d.name.trim(), enabled: d.enabled, kind: d.kind };
+  if (d.kind === 'imap') {
+    const { password, processedFolder, ...imap } = d.imap;
+    return { ...common, imap: { ...imap, host: imap.host.trim(), processedFolder: processedFolder.trim() || null, ...(password ? { password } : {}) } };
+  }
+  if (d.kind === 'smtp') {
+    return { ...common, smtp: { port: d.smtp.port, addresses: d.smtp.addresses.split(/[\s,;]+/).filter(Boolean) } };
+  }
+  return common;
+}
+
+const DEFAULT_PORT: Record<ImapTls, number> = { tls: 993, starttls: 143, none: 143 };
+
+export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
+  initial?: Mailbox;
+  submitLabel: string;
+  onSubmit(d: MailboxDraft): Promise<void>;
+  onCancel?(): void;
+}) {
+  const [d, setD] = useState<MailboxDraft>(() => draftOf(initial));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [fields, setFields] = useState<Record<string, string>>({});
+  const setImap = <K extends keyof MailboxDraft['imap']>(k: K, v: MailboxDraft['imap'][K]) => setD((x) => ({ ...x, imap: { ...x.imap, [k]: v } }));
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    setFields({});
+    try {
+      await onSubmit(d);
+    } catch (err) {
+      if (err instanceof ApiError) setFields(err.fieldErrors());
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} className="mailbox-form">
+      <div className="form-grid">
+        <Field label="Name" error={fields.name}>
+          <input value={d.name} onChange={(e) => setD({ ...d, name: e.target.value })} required placeholder="Datto alerts" />
+        </Field>
+        <Field label="Kind" hint={initial ? 'The kind of a mailbox cannot change.' : undefined}>
+          <select value={d.kind} onChange={(e) => setD({ ...d, kind: e.target.value as MailboxKind })} disabled={!!initial}>
+            <option value="imap">IMAP: Relaydesk fetches from a mail server</option>
+            <option value="smtp">SMTP: mail servers deliver to Relaydesk</option>
+            <option value="upload">Upload: .eml files sent through the API or this page</option>
+          </select>
+        </Field>
+      </div>
+      {d.kind === 'imap' && (
+        <fieldset className="fieldset">
+          <legend>IMAP server</legend>
+          <div className="form-grid">
+            <Field label="Host" error={fields.host}>
+              <input value={d.imap.host} onChange={(e) => setImap('host', e.target.value)} required placeholder="imap.example.com" spellCheck={false} />
+            </Field>
+            <Field label="Security">
+              <select
+                value={d.imap.tls}
+                onChange={(e) => {
+                  const tls = e.target.value as ImapTls;
+                  setD((x) => ({ ...x, imap: { ...x.imap, tls, port: x.imap.port === DEFAULT_PORT[x.imap.tls] ? DEFAULT_PORT[tls] : x.imap.port } }));
+                }}
+              >
+                <option value="tls">TLS (port 993)</option>
+                <option value="starttls">STARTTLS (port 143)</option>
+                <option value="none">None (unencrypted)</option>
+              </select>
+            </Field>
+            <Field label="Port" error={fields.port}>
+              <input type="number" min={1} max={65535} value={d.imap.port} onChange={(e) => setImap('port', Number(e.target.value))} required />
+            </Field>
+            <Field label="Username" error={fields.username}>
+              <input value={d.imap.username} onChange={(e) => setImap('username', e.target.value)} required autoComplete="off" spellCheck={false} />
+            </Field>
+            <Field
+              label={
+                <>
+                  Password {initial?.imap?.passwordSet && <Badge tone="green">Set</Badge>}
+                </>
+              }
+              hint={initial?.imap?.passwordSet ? 'Leave empty to keep the stored password.' : 'Stored encrypted; never shown again.'}
+              error={fields.password}
+            >
+              <input type="password" value={d.imap.password} onChange={(e) => setImap('password', e.target.value)} required={!initial?.imap?.passwordSet} autoComplete="new-password" />
+            </Field>
+            <Field label="Folder" error={fields.folder}>
+              <input value={d.imap.folder} onChange={(e) => setImap('folder', e.target.value)} required />
+            </Field>
+            <Field label="Move processed mail to" hint="Empty: processed mail stays and is marked as read." error={fields.processedFolder}>
+              <input value={d.imap.processedFolder} onChange={(e) => setImap('processedFolder', e.target.value)} placeholder="e.g. Processed" />
+            </Field>
+            <Field label="Check every (seconds)" hint="When the server does not push new mail (IDLE)." error={fields.pollSeconds}>
+              <input type="number" min={1} max={3600} value={d.imap.pollSeconds} onChange={(e) => setImap('pollSeconds', Number(e.target.value))} />
+            </Field>
+          </div>
+          <Checkbox label="Verify the server's TLS certificate" hint="(turn off only for a self-signed server you trust)" checked={d.imap.tlsVerify} onChange={(v) => setImap('tlsVerify', v)} />
+        </fieldset>
+      )}
+      {d.kind === 'smtp' && (
+        <fieldset className="fieldset">
+          <legend>SMTP listener</legend>
+          <div className="form-grid">
+            <Field label="Port" hint="Relaydesk listens on this port; point your mail server's forwarding at it." error={fields.port}>
+              <input type="number" min={1} max={65535} value={d.smtp.port} onChange={(e) => setD({ ...d, smtp: { ...d.smtp, port: Number(e.target.value) } })} required />
+            </Field>
+            <Field label="Accepted addresses" hint="Comma-separated. Mail to other recipients is refused." error={fields.addresses}>
+              <input value={d.smtp.addresses} onChange={(e) => setD({ ...d, smtp: { ...d.smtp, addresses: e.target.value } })} required placeholder="alerts@desk.example.com" spellCheck={false} />
+            </Field>
+          </div>
+        </fieldset>
+      )}
+      {d.kind === 'upload' && <p className="muted small">Upload mailboxes receive messages posted to <code>POST /api/mailboxes/:id/messages</code> or uploaded on their page.</p>}
+      <Checkbox label="Enabled" checked={d.enabled} onChange={(v) => setD({ ...d, enabled: v })} />
+      <InlineError error={error} />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Saving…' : submitLabel}
+        </button>
+        {onCancel && (
+          <button type="button" className="btn" onClick={onCancel}>
+            Cancel
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

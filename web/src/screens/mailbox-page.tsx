@@ -1,0 +1,308 @@
+import { Fragment, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { api, ApiError } from '../api.ts';
+import { Badge, type Tone } from '../components/badges.tsx';
+import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
+import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { toast } from '../components/toasts.tsx';
+import { formatAgo, formatDateTime, plural } from '../format.ts';
+import { useAction } from '../hooks/use-action.ts';
+import { useApi } from '../hooks/use-api.ts';
+import { useInterval } from '../hooks/use-interval.ts';
+import { usePaged } from '../hooks/use-paged.ts';
+import type { InboundMessage, InboundState, Mailbox } from '../mail-types.ts';
+import { Link, navigate } from '../router.tsx';
+import { bodyOf, MailboxForm } from './mailbox-form.tsx';
+import { HealthBadge } from './mailboxes.tsx';
+
+const STATE_TONE: Record<InboundState, Tone> = { received: 'blue', processed: 'green', ignored: 'gray', failed: 'red' };
+const RAW_LIMIT = 200_000;
+
+type UploadReply = Partial<InboundMessage> & { inboundMessageId?: number; duplicate?: boolean; message?: Partial<InboundMessage> };
+
+function UploadEml({ mailboxId, onUploaded }: { mailboxId: number; onUploaded(): void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [files, setFiles] = useState<File[]>([]);
+  const [results, setResults] = useState<string[]>([]);
+  const upload = useAction(async () => {
+    const out: string[] = [];
+    for (const f of files) {
+      try {
+        const r = await api.upload<UploadReply>(`/api/mailboxes/${mailboxId}/messages`, f, 'message/rfc822');
+        const m = r?.message ?? r;
+        const id = m?.id ?? r?.inboundMessageId;
+        out.push(`${f.name}: ${r?.duplicate ? 'already received' : 'stored'}${id ? ` as message ${id}` : ''}${m?.state ? ` (${m.state})` : ''}`);
+      } catch (err) {
+        out.push(`${f.name}: ${(err as Error).message}`);
+      }
+    }
+    setResults(out);
+    setFiles([]);
+    if (input.current) input.current.value = '';
+    toast(`${plural(out.length, 'file')} uploaded`);
+    onUploaded();
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (files.length) void upload.run();
+  };
+  return (
+    <form onSubmit={submit} className="upload-form">
+      <label htmlFor="eml-file">Upload .eml</label>
+      <div className="row-form">
+        <input id="eml-file" ref={input} type="file" accept=".eml,message/rfc822" multiple onChange={(e) => setFiles([...(e.target.files ?? [])])} />
+        <button type="submit" className="btn btn-primary" disabled={!files.length || upload.busy}>
+          {upload.busy ? 'Uploading…' : files.length > 1 ? `Upload ${files.length} files` : 'Upload'}
+        </button>
+      </div>
+      <div className="field-hint">A raw RFC 822 message, as saved by a mail client. It goes through the email rules like any received mail.</div>
+      <InlineError error={upload.error} />
+      {results.length > 0 && (
+        <ul className="plain-list small" aria-live="polite" data-testid="upload-results">
+          {results.map((r, i) => (
+            <li key={i}>{r}</li>
+          ))}
+        </ul>
+      )}
+    </form>
+  );
+}
+
+function RawMessage({ id }: { id: number }) {
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    let live = true;
+    api.text(`/api/inbound-messages/${id}/raw`).then(
+      (t) => live && setText(t),
+      (err) => live && setError(err),
+    );
+    return () => {
+      live = false;
+    };
+  }, [id]);
+  if (error) return <ErrorBox error={error} title="Could not load the raw message" />;
+  if (text === null) return <Loading label="Loading raw message…" />;
+  return (
+    <div className="raw-view">
+      <pre className="pre-box raw" tabIndex={0} aria-label={`Raw message ${id}`}>
+        {text.length > RAW_LIMIT ? `${text.slice(0, RAW_LIMIT)}\n\n… (${plural(text.length - RAW_LIMIT, 'more character')})` : text}
+      </pre>
+      <a className="btn btn-small" href={`/api/inbound-messages/${id}/raw`} download={`message-${id}.eml`}>
+        Download .eml
+      </a>
+    </div>
+  );
+}
+
+function Trace({ mailboxId, tick }: { mailboxId: number; tick: number }) {
+  const [state, setState] = useState('');
+  const list = usePaged<InboundMessage>(`/api/mailboxes/${mailboxId}/messages`, { state: state || undefined }, 50);
+  const [open, setOpen] = useState<number | null>(null);
+  const { reload } = list;
+  useEffect(() => {
+    if (tick) reload();
+  }, [tick, reload]);
+  const replay = useAction(async (m: InboundMessage) => {
+    await api.post(`/api/inbound-messages/${m.id}/replay`);
+    toast(`Message ${m.id} replayed through the rules`);
+    list.reload();
+  });
+  const items = state ? list.items.filter((m) => m.state === state) : list.items;
+  useInterval(list.reload, list.items.some((m) => m.state === 'received') ? 3000 : null);
+
+  return (
+    <Card
+      title="Inbox trace"
+      id="trace"
+      actions={
+        <>
+          <label className="sr-only" htmlFor="trace-state">
+            State
+          </label>
+          <select id="trace-state" className="select-small" value={state} onChange={(e) => setState(e.target.value)}>
+            <option value="">All states</option>
+            <option value="received">Received</option>
+            <option value="processed">Processed</option>
+            <option value="ignored">Ignored</option>
+            <option value="failed">Failed</option>
+          </select>
+          <button type="button" className="btn btn-small" onClick={list.reload}>
+            Refresh
+          </button>
+        </>
+      }
+    >
+      {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load the messages" />}
+      {list.loading && list.items.length === 0 && <Loading />}
+      {!list.loading && !list.error && items.length === 0 && <Empty title={state ? `No ${state} messages` : 'No messages received yet'} />}
+      {items.length > 0 && (
+        <div className="table-wrap">
+          <table className="table table-compact trace-table">
+            <thead>
+              <tr>
+                <th scope="col">Received</th>
+                <th scope="col">Message</th>
+                <th scope="col">State</th>
+                <th scope="col" className="col-optional">Rule</th>
+                <th scope="col">Ticket</th>
+                <th scope="col"><span className="sr-only">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((m) => (
+                <Fragment key={m.id}>
+                  <tr data-testid="trace-row">
+                    <td className="nowrap" title={formatDateTime(m.receivedAt)}>{formatAgo(m.receivedAt)}</td>
+                    <td className="cell-wide">
+                      <div className="cell-clip cell-title" title={m.subject ?? undefined}>{m.subject || <span className="muted">(no subject)</span>}</div>
+                      <div className="muted small cell-clip" title={m.from ?? undefined}>{m.from ?? 'unknown sender'}</div>
+                      {m.reason && <div className={`small ${m.state === 'failed' ? 'text-danger' : 'muted'}`}>{m.reason}</div>}
+                    </td>
+                    <td><Badge tone={STATE_TONE[m.state] ?? 'neutral'}>{m.state}</Badge></td>
+                    <td className="col-optional">{m.ruleName ?? <span className="muted">—</span>}</td>
+                    <td className="nowrap">{m.ticketId ? <Link to={`/tickets/${m.ticketId}`}>Ticket {m.ticketId}</Link> : <span className="muted">—</span>}</td>
+                    <td className="row-actions">
+                      <button type="button" className="btn btn-small" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                        {open === m.id ? 'Hide raw' : 'View raw'}
+                      </button>
+                      {(m.state === 'failed' || m.state === 'ignored') && (
+                        <button type="button" className="btn btn-small" onClick={() => void replay.run(m)} disabled={replay.busy} title="Run this message through the rules again">
+                          Replay
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                  {open === m.id && (
+                    <tr className="row-detail">
+                      <td colSpan={6}>
+                        <RawMessage id={m.id} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <InlineError error={replay.error} />
+      {list.hasMore && (
+        <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
+          Load older messages
+        </button>
+      )}
+    </Card>
+  );
+}
+
+export function MailboxPage({ id }: { id: number }) {
+  const mailbox = useApi<Mailbox>(`/api/mailboxes/${id}`);
+  const [editing, setEditing] = useState(false);
+  const [tick, setTick] = useState(0);
+  const m = mailbox.data;
+  useTitle(m?.name ?? 'Mailbox');
+  const remove = useAction(async () => {
+    if (!window.confirm(`Delete the mailbox "${m!.name}"? Its received messages stay in the history of their tickets.`)) return;
+    await api.del(`/api/mailboxes/${id}`);
+    toast(`Mailbox ${m!.name} deleted`);
+    navigate('/config/email/mailboxes');
+  });
+
+  if (mailbox.error) {
+    return (
+      <>
+        <PageHeader title="Mailbox" crumbs={[{ label: 'Mailboxes', to: '/config/email/mailboxes' }]} />
+        <ErrorBox error={mailbox.error} onRetry={mailbox.reload} title={mailbox.error instanceof ApiError && mailbox.error.status === 404 ? 'This mailbox does not exist' : 'Could not load the mailbox'} />
+      </>
+    );
+  }
+  if (!m) return <Loading label="Loading mailbox…" />;
+
+  return (
+    <>
+      <PageHeader
+        title={m.name}
+        crumbs={[{ label: 'Mailboxes', to: '/config/email/mailboxes' }]}
+        actions={
+          !editing && (
+            <>
+              <button type="button" className="btn" onClick={() => setEditing(true)}>
+                Edit
+              </button>
+              <button type="button" className="btn btn-danger-ghost" onClick={() => void remove.run()} disabled={remove.busy}>
+                Delete
+              </button>
+            </>
+          )
+        }
+      >
+        <div className="header-meta">
+          <HealthBadge mailbox={m} />
+          <span className="muted">{m.kind.toUpperCase()}</span>
+        </div>
+      </PageHeader>
+      <InlineError error={remove.error} />
+      {editing && (
+        <Card title="Edit mailbox">
+          <MailboxForm
+            initial={m}
+            submitLabel="Save mailbox"
+            onCancel={() => setEditing(false)}
+            onSubmit={async (d) => {
+              mailbox.setData(await api.put<Mailbox>(`/api/mailboxes/${id}`, bodyOf(d)));
+              setEditing(false);
+              toast('Mailbox saved');
+            }}
+          />
+        </Card>
+      )}
+      <div className="detail-grid">
+        <div className="detail-main">
+          {m.kind === 'upload' ? (
+            <Card title="Upload messages">
+              <UploadEml
+                mailboxId={id}
+                onUploaded={() => {
+                  setTick((t) => t + 1);
+                  mailbox.reload();
+                }}
+              />
+            </Card>
+          ) : (
+            <Card title="Settings">
+              <Facts
+                items={
+                  m.kind === 'imap' && m.imap
+                    ? [
+                        ['Server', `${m.imap.host}:${m.imap.port} (${m.imap.tls})`],
+                        ['Username', m.imap.username],
+                        ['Folder', m.imap.folder],
+                        ['Processed mail', m.imap.processedFolder ? `moved to ${m.imap.processedFolder}` : 'marked as read'],
+                        ['Checks every', `${m.imap.pollSeconds} s when the server does not push`],
+                      ]
+                    : [
+                        ['Port', String(m.smtp?.port ?? '—')],
+                        ['Addresses', m.smtp?.addresses.join(', ') ?? '—'],
+                      ]
+                }
+              />
+            </Card>
+          )}
+        </div>
+        <aside className="detail-side">
+          <Card title="Health" actions={<button type="button" className="btn btn-small" onClick={mailbox.reload}>Refresh</button>}>
+            <Facts
+              items={[
+                ['State', <HealthBadge mailbox={m} />],
+                ['Last message', m.health.lastMessageAt ? <span title={formatDateTime(m.health.lastMessageAt)}>{formatAgo(m.health.lastMessageAt)}</span> : 'never'],
+                ['Last error', m.health.lastError ? <span className="text-danger">{m.health.lastError}</span> : <span className="muted">none</span>],
+                ...(m.kind === 'upload' ? ([['API', <code className="break">POST /api/mailboxes/{m.id}/messages</code>]] as Array<[string, ReactNode]>) : []),
+              ]}
+            />
+          </Card>
+        </aside>
+      </div>
+      <Trace mailboxId={id} tick={tick} />
+    </>
+  );
+}

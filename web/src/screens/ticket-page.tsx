@@ -1,0 +1,420 @@
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { api, ApiError } from '../api.ts';
+import { Badge, PriorityBadge, StatusBadge } from '../components/badges.tsx';
+import { DattoAlertPanel, DeviceLinks, loadAlertsForTicket, RetryResolveButton } from '../components/datto-alert-panel.tsx';
+import { Field } from '../components/field.tsx';
+import { CustomerName, invalidateCache, SiteName, useCached } from '../components/names.tsx';
+import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
+import { AssetSelect, CustomerSelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
+import { Callout, Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { HistoryItem } from '../components/ticket-history.tsx';
+import { toast } from '../components/toasts.tsx';
+import type { DattoAlert } from '../datto-types.ts';
+import { formatAgo, formatDateTime, PRIORITIES, PRIORITY_LABEL, SOURCE_LABEL, STATUS_LABEL, STATUSES } from '../format.ts';
+import { useAction } from '../hooks/use-action.ts';
+import { useApi } from '../hooks/use-api.ts';
+import { usePaged } from '../hooks/use-paged.ts';
+import { Link } from '../router.tsx';
+import type { Asset, Customer, Ticket, TicketAction, TicketStatus } from '../types.ts';
+
+type Attachment = { id: number; ticketId: number; inboundMessageId: number | null; filename: string; contentType: string; size: number; createdAt: string };
+
+const formatSize = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KB` : `${(n / 1048576).toFixed(1)} MB`);
+
+const draftKey = (id: number) => `relaydesk.note-draft.${id}`;
+
+function useNoteDraft(id: number) {
+  const [text, setText] = useState(() => sessionStorage.getItem(draftKey(id)) ?? '');
+  useEffect(() => {
+    if (text) sessionStorage.setItem(draftKey(id), text);
+    else sessionStorage.removeItem(draftKey(id));
+  }, [id, text]);
+  return [text, setText] as const;
+}
+
+function NoteForm({ ticketId, onAdded }: { ticketId: number; onAdded(): void }) {
+  const [text, setText] = useNoteDraft(ticketId);
+  const add = useAction(async () => {
+    await api.post<TicketAction>(`/api/tickets/${ticketId}/actions`, { body: text.trim() });
+    setText('');
+    toast('Note added');
+    onAdded();
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (text.trim()) void add.run();
+  };
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit(e);
+  };
+  return (
+    <form className="note-form" onSubmit={submit}>
+      <Field label="Add a note" hint="Ctrl+Enter adds the note. Notes are internal; customers do not see them.">
+        <textarea rows={3} value={text} onChange={(e) => setText(e.target.value)} onKeyDown={onKey} placeholder="What was done, what is next…" />
+      </Field>
+      <InlineError error={add.error} />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={add.busy || !text.trim()}>
+          {add.busy ? 'Adding…' : 'Add note'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+type Props = { status: TicketStatus; priority: number; ticketTypeId: number; customerId: number | null; siteId: number | null; assetId: number | null };
+const propsOf = (t: Ticket): Props => ({
+  status: t.status, priority: t.priority, ticketTypeId: t.ticketTypeId, customerId: t.customerId, siteId: t.siteId, assetId: t.assetId,
+});
+
+function PropertiesForm({ ticket, onSaved }: { ticket: Ticket; onSaved(t: Ticket): void }) {
+  const [form, setForm] = useState<Props>(() => propsOf(ticket));
+  useEffect(() => setForm(propsOf(ticket)), [ticket]);
+  const base = propsOf(ticket);
+  const changed = (Object.keys(form) as Array<keyof Props>).filter((k) => form[k] !== base[k]);
+  const save = useAction(async () => {
+    const patch = Object.fromEntries(changed.map((k) => [k, form[k]]));
+    const t = await api.patch<Ticket>(`/api/tickets/${ticket.id}`, patch);
+    toast(t.status === 'closed' && ticket.status !== 'closed' ? 'Ticket closed' : 'Ticket updated');
+    onSaved(t);
+  });
+  const set = <K extends keyof Props>(k: K, v: Props[K]) => setForm((f) => ({ ...f, [k]: v }));
+  const customer = useCached<Customer>(form.customerId ? `/api/customers/${form.customerId}` : null);
+
+  return (
+    <form
+      className="props-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (changed.length) void save.run();
+      }}
+    >
+      <Field label="Status">
+        <select value={form.status} onChange={(e) => set('status', e.target.value as TicketStatus)}>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_LABEL[s]}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Priority">
+        <select value={form.priority} onChange={(e) => set('priority', Number(e.target.value))}>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {PRIORITY_LABEL[p]}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Type">
+        <TicketTypeSelect value={form.ticketTypeId} onChange={(v) => v && set('ticketTypeId', v)} />
+      </Field>
+      <Field label="Customer">
+        <CustomerSelect value={form.customerId} onChange={(v) => setForm((f) => ({ ...f, customerId: v, siteId: null, assetId: null }))} />
+      </Field>
+      {customer && !customer.hasMainSite && (
+        <div className="callout callout-warn small">
+          {customer.name} has no main site. <Link to={`/customers/${customer.id}`}>Set one</Link> so alerts and imports can place tickets.
+        </div>
+      )}
+      <Field label="Site">
+        <SiteSelect customerId={form.customerId} value={form.siteId} onChange={(v) => set('siteId', v)} disabled={!form.customerId} noneLabel={form.customerId ? '— None —' : 'Pick a customer first'} />
+      </Field>
+      <Field label="Asset">
+        <AssetSelect customerId={form.customerId} siteId={form.siteId} value={form.assetId} onChange={(v) => set('assetId', v)} />
+      </Field>
+      <InlineError error={save.error} />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-primary" disabled={!changed.length || save.busy}>
+          {save.busy ? 'Saving…' : 'Save changes'}
+        </button>
+        {changed.length > 0 && (
+          <button type="button" className="btn" onClick={() => setForm(base)}>
+            Discard
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}
+
+function CloseForm({ ticket, onClosed, onCancel }: { ticket: Ticket; onClosed(t: Ticket): void; onCancel(): void }) {
+  const [note, setNote] = useState('');
+  const close = useAction(async () => {
+    const t = await api.post<Ticket>(`/api/tickets/${ticket.id}/close`, note.trim() ? { note: note.trim() } : {});
+    toast(`Ticket #${ticket.number} closed`);
+    onClosed(t);
+  });
+  return (
+    <form
+      className="card close-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void close.run();
+      }}
+    >
+      <Field label="Closing note (optional)" hint="Saved in the history. A linked Datto RMM alert is resolved in Datto when the ticket closes.">
+        <textarea rows={2} value={note} autoFocus onChange={(e) => setNote(e.target.value)} />
+      </Field>
+      <InlineError error={close.error} />
+      <div className="form-actions">
+        <button type="submit" className="btn btn-danger" disabled={close.busy}>
+          {close.busy ? 'Closing…' : 'Close ticket'}
+        </button>
+        <button type="button" className="btn" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function AssetPanel({ assetId: ticketAssetId, alert }: { assetId: number | null; alert: DattoAlert | null }) {
+  const assetId = ticketAssetId ?? alert?.device?.assetId ?? null;
+  const asset = useApi<Asset>(assetId ? `/api/assets/${assetId}` : null);
+  if (!assetId && !alert?.deviceUid) return null;
+  const a = asset.data;
+  return (
+    <Card title="Device">
+      {asset.loading && <Loading />}
+      {asset.error && <ErrorBox error={asset.error} onRetry={asset.reload} title="Could not load the asset" />}
+      {!assetId && alert?.deviceUid && (
+        <p className="muted small">
+          Datto device <code>{alert.device?.name ?? alert.deviceName ?? alert.deviceUid}</code> is not linked to an asset yet. Import devices under Configuration &gt; Integrations &gt; Datto RMM.
+        </p>
+      )}
+      {a && (
+        <Facts
+          items={[
+            ['Hostname', <Link to={`/assets/${a.id}`}>{a.hostname}</Link>],
+            ['Status', a.online === null ? '—' : <Badge tone={a.online ? 'green' : 'gray'}>{a.online ? 'Online' : 'Offline'}</Badge>],
+            ['Type', a.type],
+            ['OS', a.os],
+            ['Internal IP', a.intIp],
+            ['External IP', a.extIp],
+            ['Last user', a.lastUser],
+            ['Last seen', a.lastSeenAt ? <span title={formatDateTime(a.lastSeenAt)}>{formatAgo(a.lastSeenAt)}</span> : '—'],
+          ]}
+        />
+      )}
+      <DeviceLinks asset={a} alert={alert} />
+    </Card>
+  );
+}
+
+function Attachments({ ticketId }: { ticketId: number }) {
+  const [items, setItems] = useState<Attachment[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    api.get<{ items: Attachment[] }>(`/api/tickets/${ticketId}/attachments`).then(
+      (r) => live && setItems(r.items),
+      () => live && setItems([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [ticketId]);
+  if (!items?.length) return null;
+  return (
+    <Card title={`Attachments (${items.length})`}>
+      <ul className="plain-list">
+        {items.map((a) => (
+          <li key={a.id}>
+            <a href={`/api/attachments/${a.id}`} download={a.filename}>
+              {a.filename}
+            </a>
+            <span className="muted small">
+              {' '}
+              {a.contentType} · {formatSize(a.size)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </Card>
+  );
+}
+
+const failedResolveUid = (a: TicketAction) => (a.kind === 'alert_resolve_failed' ? ((a.data as { alertUid?: string } | null)?.alertUid ?? null) : null);
+
+export function TicketPage({ id }: { id: number }) {
+  const ticket = useApi<Ticket>(`/api/tickets/${id}`);
+  const history = usePaged<TicketAction>(`/api/tickets/${id}/actions`, {}, 100);
+  const [alerts, setAlerts] = useState<DattoAlert[]>([]);
+  const [alertError, setAlertError] = useState<unknown>(null);
+  const [closing, setClosing] = useState(false);
+  const [tick, setTick] = useState(0);
+  const t = ticket.data;
+  useTitle(t ? `#${t.number} ${t.summary}` : 'Ticket');
+
+  useEffect(() => {
+    let live = true;
+    loadAlertsForTicket(id).then(
+      (a) => live && (setAlerts(a), setAlertError(null)),
+      (err) => live && setAlertError(err),
+    );
+    return () => {
+      live = false;
+    };
+  }, [id, tick]);
+
+  const refresh = () => {
+    ticket.reload();
+    history.reload();
+    setTick((n) => n + 1);
+  };
+  const updated = (next: Ticket) => {
+    invalidateCache(`/api/tickets/${id}`);
+    ticket.setData(next);
+    history.reload();
+    setTick((n) => n + 1);
+  };
+  const reopen = useAction(async () => updated(await api.patch<Ticket>(`/api/tickets/${id}`, { status: 'in_progress' })));
+
+  if (ticket.error) {
+    return (
+      <>
+        <PageHeader title={`Ticket ${id}`} crumbs={[{ label: 'Tickets', to: '/tickets' }]} />
+        <ErrorBox
+          error={ticket.error}
+          onRetry={ticket.reload}
+          title={ticket.error instanceof ApiError && ticket.error.status === 404 ? 'This ticket does not exist' : 'Could not load the ticket'}
+        />
+      </>
+    );
+  }
+  if (!t) return <Loading label="Loading ticket…" />;
+  const alert = alerts[0] ?? null;
+  const latestFailure = new Map<string, number>();
+  for (const a of history.items) {
+    const uid = failedResolveUid(a);
+    if (uid) latestFailure.set(uid, a.id);
+  }
+  const retryFor = (a: TicketAction) => {
+    const uid = failedResolveUid(a);
+    if (!uid || latestFailure.get(uid) !== a.id || !alerts.some((x) => x.alertUid === uid && x.resolveState === 'failed')) return undefined;
+    return <RetryResolveButton alertUid={uid} onDone={refresh} />;
+  };
+  const failedAlerts = alerts.filter((x) => x.resolveState === 'failed');
+
+  return (
+    <>
+      <PageHeader
+        crumbs={[{ label: 'Tickets', to: '/tickets' }]}
+        title={
+          <>
+            <span className="ticket-number">#{t.number}</span> {t.summary}
+          </>
+        }
+        actions={
+          t.status === 'closed' ? (
+            <button type="button" className="btn" onClick={() => void reopen.run()} disabled={reopen.busy}>
+              Reopen
+            </button>
+          ) : (
+            !closing && (
+              <button type="button" className="btn btn-danger" onClick={() => setClosing(true)}>
+                Close ticket
+              </button>
+            )
+          )
+        }
+      >
+        <div className="header-meta">
+          <StatusBadge status={t.status} />
+          <PriorityBadge priority={t.priority} />
+          <span className="muted">
+            <CustomerName id={t.customerId} />
+            {t.siteId && (
+              <>
+                {' · '}
+                <SiteName id={t.siteId} />
+              </>
+            )}
+          </span>
+          <span className="muted">
+            {SOURCE_LABEL[t.source] ?? t.source} · opened <time dateTime={t.openedAt} title={formatDateTime(t.openedAt)}>{formatAgo(t.openedAt)}</time>
+            {t.closedAt && (
+              <>
+                {' · closed '}
+                <time dateTime={t.closedAt} title={formatDateTime(t.closedAt)}>{formatAgo(t.closedAt)}</time>
+              </>
+            )}
+          </span>
+          {alert && (
+            <Badge tone="purple">
+              Datto alert{alerts.length > 1 ? `s × ${alerts.length}` : ` · ${alert.occurrences} ${alert.occurrences === 1 ? 'occurrence' : 'occurrences'}`}
+            </Badge>
+          )}
+        </div>
+      </PageHeader>
+      <InlineError error={reopen.error} />
+      {closing && t.status !== 'closed' && (
+        <CloseForm
+          ticket={t}
+          onCancel={() => setClosing(false)}
+          onClosed={(next) => {
+            setClosing(false);
+            updated(next);
+          }}
+        />
+      )}
+      {failedAlerts.map((f) => (
+        <Callout key={f.alertUid} tone="danger" title="The alert was not resolved in Datto RMM.">
+          {f.lastError ?? ''} <RetryResolveButton alertUid={f.alertUid} onDone={refresh} />
+        </Callout>
+      ))}
+
+      <div className="detail-grid">
+        <div className="detail-main">
+          <Card title="Details">
+            {t.details ? <div className="pre-text">{t.details}</div> : <p className="muted">No details.</p>}
+          </Card>
+          <Attachments ticketId={id} />
+          <Card
+            title="History"
+            actions={
+              <button type="button" className="btn btn-small" onClick={history.reload} disabled={history.loading}>
+                Refresh
+              </button>
+            }
+          >
+            {history.error && <ErrorBox error={history.error} onRetry={history.reload} title="Could not load the history" />}
+            {history.loading && history.items.length === 0 && <Loading label="Loading history…" />}
+            {!history.loading && !history.error && history.items.length === 0 && <Empty title="No history yet" />}
+            <ol className="history" aria-label="Ticket history">
+              {history.items.map((a) => (
+                <HistoryItem
+                  key={a.id}
+                  action={a}
+                  extra={retryFor(a)}
+                />
+              ))}
+            </ol>
+            {history.hasMore && (
+              <button type="button" className="btn" onClick={history.loadMore} disabled={history.loadingMore}>
+                {history.loadingMore ? 'Loading…' : 'Show later entries'}
+              </button>
+            )}
+            <NoteForm ticketId={id} onAdded={history.reload} />
+          </Card>
+        </div>
+        <aside className="detail-side">
+          {alertError ? <ErrorBox error={alertError} title="Could not load the Datto RMM alert" onRetry={() => setTick((n) => n + 1)} /> : null}
+          {alerts.slice(0, 3).map((a) => (
+            <DattoAlertPanel key={a.alertUid} alert={a} onChanged={refresh} />
+          ))}
+          {alerts.length > 3 && (
+            <p className="muted small">
+              {alerts.length - 3} more alerts belong to this ticket; see Configuration &gt; Integrations &gt; Datto RMM &gt; Alerts.
+            </p>
+          )}
+          <Card title="Properties">
+            <PropertiesForm ticket={t} onSaved={updated} />
+          </Card>
+          <AssetPanel assetId={t.assetId} alert={alert} />
+        </aside>
+      </div>
+    </>
+  );
+}
