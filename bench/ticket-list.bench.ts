@@ -96,6 +96,13 @@ const scenarios: Array<[string, string]> = [
 type Row = { scenario: string; rps: number; p50: number; p99: number; errors: number };
 const rows: Row[] = [];
 for (const [name, url] of scenarios) {
+  // Let the previous scenario's backlog drain so each one is measured on an idle server.
+  for (let i = 0; i < 600; i++) {
+    const t = performance.now();
+    await fetch(`${app.url}/api/health`);
+    if (performance.now() - t < 20) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
   const r = await autocannon({ url: app.url + url, connections: Number(args.connections), duration: Number(args.seconds), headers });
   rows.push({ scenario: name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx });
 }

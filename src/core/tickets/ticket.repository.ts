@@ -43,7 +43,8 @@ export function listTickets(
     const { k, id } = page.after;
     qb = page.sort === 'id'
       ? qb.where('tickets.id', op, id)
-      : qb.where((eb) => eb.or([eb(col, op, k as never), eb.and([eb(col, '=', k as never), eb('tickets.id', op, id)])]));
+      // A row-value comparison lets both databases seek in the (…, key, id) index.
+      : qb.where((eb) => eb(eb.refTuple(col, 'tickets.id'), op, eb.tuple(k as never, id)));
   }
   const dir = page.desc ? 'desc' : 'asc';
   if (page.sort !== 'id') qb = qb.orderBy(col, dir);
