@@ -7,6 +7,8 @@ import { createLogger } from '../logger.ts';
 import { AppError } from '../errors.ts';
 import { startRelaydesk } from '../main.ts';
 
+export { ingestCommand } from './ingest-command.ts';
+
 export async function serveCommand() {
   const config = loadConfig();
   const running = await startRelaydesk(config);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
-import { serveCommand, migrateCommand, adminCreateCommand } from './commands.ts';
+import { serveCommand, migrateCommand, adminCreateCommand, ingestCommand } from './commands.ts';
+import { addDattoImportCommands } from '../integrations/datto-rmm/import/import-cli.ts';
 
 const program = new Command()
   .name('relaydesk')
@@ -16,6 +17,13 @@ program.command('admin')
   .option('--name <name>', 'display name', 'Administrator')
   .option('--password <password>', 'password (or RELAYDESK_NEW_PASSWORD; prompted when absent)')
   .action(adminCreateCommand);
+program.command('ingest')
+  .description('Store raw e-mails (.eml files) in a mailbox\'s inbox; the running server processes them')
+  .requiredOption('--mailbox <id>', 'mailbox id')
+  .option('--process', 'process them in this process too and print each outcome')
+  .argument('<files...>', 'RFC 822 files (.eml)')
+  .action(ingestCommand);
+addDattoImportCommands(program);
 
 export { program };
 

@@ -3,12 +3,18 @@ import type { Database } from './database.ts';
 import * as m0001 from './migrations/0001-core.ts';
 import * as m0002 from './migrations/0002-seed-ticket-types.ts';
 import * as m0003 from './migrations/0003-mail.ts';
+import * as m0004 from './migrations/0004-datto-import.ts';
+import * as m0005 from './migrations/0005-datto-alerts.ts';
+import * as m0006 from './migrations/0006-ticket-sort-indexes.ts';
 
 /** The one migration history; append new files here in order. */
 const migrations: Record<string, Migration> = {
   '0001-core': m0001,
   '0002-seed-ticket-types': m0002,
   '0003-mail': m0003,
+  '0004-datto-import': m0004,
+  '0005-datto-alerts': m0005,
+  '0006-ticket-sort-indexes': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -66,6 +66,8 @@ export type DattoSiteLinksTable = {
   id: Id; datto_site_uid: string; datto_site_id: number | null; datto_site_name: string; site_id: number | null;
   link_source: 'import' | 'manual' | null; device_count: number | null; data_hash: string | null;
   deleted_in_datto_at: Time | null; created_at: Time; updated_at: Time;
+  /** The names the import last wrote to the site and the customer it made (null: not the import's to keep). */
+  import_site_name: string | null; import_customer_name: string | null;
 };
 export type DattoDeviceLinksTable = {
   id: Id; datto_device_uid: string; datto_site_uid: string | null; asset_id: number; data_hash: string | null;
@@ -78,10 +80,23 @@ export type DattoAlertsTable = {
   message: string | null; device_uid: string | null; site_uid: string | null; monitor_kind: string | null;
   alert_data: Json | null; enriched_at: Time | null; via: string; held_reason: string | null;
   created_at: Time; updated_at: Time;
+  /** 0005: names as last reported, `<deviceUid>|<monitor kind>`, the first delivery's text, who resolved it, why enrichment failed, where it is held. */
+  device_name: string | null; site_name: string | null; condition_key: string | null; details: string | null; resolved_at: Time | null;
+  resolved_by: 'relaydesk' | 'datto' | null; enrich_error: string | null; storm_id: number | null; maintenance_window_id: number | null;
 };
 export type WebhookDeliveriesTable = {
   id: Id; module_key: string; body: string; received_at: Time; state: 'received' | 'processed' | 'ignored' | 'failed';
   alert_uid: string | null; reason: string | null; processed_at: Time | null;
+  /** 0005: sha256 of the body (spots a replayed delivery) and the ticket it went to. */
+  body_sha256: string | null; ticket_id: number | null;
+};
+export type DattoAlertStormsTable = {
+  id: Id; storm_key: string; scope: 'device' | 'site'; label: string; ticket_id: number | null; alert_count: number;
+  started_at: Time; last_alert_at: Time;
+};
+export type DattoMaintenanceWindowsTable = {
+  id: Id; name: string; customer_id: number | null; site_id: number | null; starts_at: Time; ends_at: Time;
+  created_by_agent_id: number | null; created_at: Time; updated_at: Time;
 };
 export type JobsTable = {
   id: Id; kind: string; payload: Json; unique_key: string | null; state: 'queued' | 'running' | 'done' | 'failed';
@@ -100,4 +115,5 @@ export type DB = {
   email_rules: EmailRulesTable; integration_settings: IntegrationSettingsTable;
   datto_site_links: DattoSiteLinksTable; datto_device_links: DattoDeviceLinksTable; datto_alerts: DattoAlertsTable;
   webhook_deliveries: WebhookDeliveriesTable; jobs: JobsTable; job_schedules: JobSchedulesTable; leases: LeasesTable;
+  datto_alert_storms: DattoAlertStormsTable; datto_maintenance_windows: DattoMaintenanceWindowsTable;
 };

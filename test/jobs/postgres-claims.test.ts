@@ -15,9 +15,8 @@ describe.skipIf(!!skip)('job claims on PostgreSQL with several processes', () =>
   let tdb: TestDatabase;
   const handles: DbHandle[] = [];
   beforeAll(async () => {
-    const saved = process.env.TEST_DB;
-    process.env.TEST_DB = 'postgres';
-    tdb = await createTestDatabase().finally(() => { process.env.TEST_DB = saved; });
+    tdb = await createTestDatabase('postgres');
+    expect(tdb.pgSchema).toBeTruthy();
     for (let i = 0; i < 3; i++) handles.push(openDatabase({ databaseUrl: postgresUrl, dataDir: '.', pgSchema: tdb.pgSchema, poolSize: 4 }));
     await migrateToLatest(handles[0]!.db, tdb.pgSchema);
   });

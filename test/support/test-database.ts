@@ -11,8 +11,8 @@ export const postgresUrl = process.env.TEST_DATABASE_URL;
 
 export type TestDatabase = { databaseUrl?: string; pgSchema?: string; drop(): Promise<void> };
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  if (testDialect === 'sqlite') return { drop: async () => {} };
+export async function createTestDatabase(dialect: 'sqlite' | 'postgres' = testDialect): Promise<TestDatabase> {
+  if (dialect === 'sqlite') return { drop: async () => {} };
   if (!postgresUrl) throw new Error('TEST_DB=postgres needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)');
   const schema = `${inject('testRunPrefix')}_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
   const client = new pg.Client({ connectionString: postgresUrl });

@@ -25,6 +25,8 @@ export const policiesSchema = z.object({
     Low: ticketPriority.default(4), Information: ticketPriority.default(4), Unknown: ticketPriority.default(3),
   }).prefault({}),
   reconcileMinutes: z.number().int().min(1).max(24 * 60).default(5),
+  /** Reconciliation opens tickets only for open alerts raised this recently, so enabling it does not ticket an old backlog. */
+  reconcileLookbackHours: z.number().min(1).max(24 * 30).default(24),
 }).prefault({});
 
 /** Stored settings (without the secret); also the GET shape minus the derived fields. */
@@ -75,6 +77,7 @@ export const settingsUpdateSchema = z.object({
     }).optional(),
     priorityMap: z.object(Object.fromEntries(priorityNames.map((p) => [p, ticketPriority.optional()])) as Record<(typeof priorityNames)[number], z.ZodOptional<typeof ticketPriority>>).optional(),
     reconcileMinutes: z.number().int().min(1).max(24 * 60).optional(),
+    reconcileLookbackHours: z.number().min(1).max(24 * 30).optional(),
   }).optional(),
 });
 export type SettingsUpdate = z.infer<typeof settingsUpdateSchema>;

@@ -1,6 +1,76 @@
+import type { JobQueue } from '../../../jobs/job-queue.ts';
+import { upsertSchedule, type RecurringJob } from '../../../jobs/scheduler.ts';
 import type { DattoContext, ModulePart } from '../module-part.ts';
+import { readSettingsRow } from '../settings.repository.ts';
+import type { DattoSettings } from '../settings.ts';
+import { createAlertIntake, type AlertIntake } from './alert-intake.service.ts';
+import { createAlertQueries } from './alert-query.service.ts';
+import { createAlertResolveService } from './alert-resolve.service.ts';
+import { alertRuleAction } from './alert-rule-action.ts';
+import { alertsRoutes } from './alerts.routes.ts';
+import { createDattoAccess } from './datto-access.ts';
+import { enrichAlertJob, enrichKey } from './enrich-alert.job.ts';
+import { createMaintenanceWindowService } from './maintenance-window.service.ts';
+import { RECONCILE_SCHEDULE, reconcileJob, reconcileKey } from './reconcile.job.ts';
+import { RELEASE_SCHEDULE, releaseHeldJob } from './release-held.job.ts';
+import { resolveAlertJob } from './resolve-alert.job.ts';
+import { syncSystemRule } from './system-rule.ts';
+import { createWebhookProcessor } from './webhook-processor.ts';
+import { webhookRoutes } from './webhook.routes.ts';
 
 /** Alerts by e-mail and webhook, enrichment, close → resolve, reconciliation and the lifecycle policies. */
-export function createAlertsPart(_ctx: DattoContext): ModulePart {
-  return {};
+export function createAlertsPart(ctx: DattoContext): ModulePart & { intake: AlertIntake } {
+  const intake = createAlertIntake({
+    dialect: ctx.dialect,
+    tickets: ctx.services.tickets,
+    enqueueEnrichment: async (trx, alertUid) => {
+      await ctx.queue.enqueue(enrich, { alertUid }, { uniqueKey: enrichKey(alertUid) }, trx);
+    },
+  });
+  const lazyIntake = () => intake;
+
+  const access = createDattoAccess(ctx);
+  const enrich = enrichAlertJob(ctx, access, lazyIntake);
+  const resolve = resolveAlertJob(ctx, access);
+  const reconcile = reconcileJob(ctx, lazyIntake);
+  const release = releaseHeldJob(ctx, access, lazyIntake);
+
+  const resolves = createAlertResolveService(ctx, () => resolve);
+  const windows = createMaintenanceWindowService(ctx, () => release);
+  const webhooks = createWebhookProcessor(ctx, lazyIntake);
+  const queries = createAlertQueries(ctx.db);
+
+  const schedules = (settings: DattoSettings, enabled: boolean): Array<RecurringJob & { enabled: boolean }> => [
+    { name: RECONCILE_SCHEDULE, definition: reconcile, payload: {}, intervalMs: settings.policies.reconcileMinutes * 60_000, enabled },
+    { name: RELEASE_SCHEDULE, definition: release, payload: {}, intervalMs: 60_000, enabled: true },
+  ];
+
+  ctx.settings.onSaved(async (trx, settings) => {
+    await syncSystemRule(trx, settings);
+    // The reconcile interval follows the saved setting without a restart; the queue is pointed at the settings transaction.
+    const enabled = (await readSettingsRow(trx))?.enabled === 1;
+    const inTrx = { ...ctx.queue, db: trx } as unknown as JobQueue;
+    for (const s of schedules(settings, enabled)) await upsertSchedule(inTrx, s, s.enabled);
+  });
+
+  return {
+    intake,
+    jobs: [enrich, resolve, reconcile, release],
+    ruleActions: [alertRuleAction(ctx, lazyIntake)],
+    ticketHooks: resolves.hooks,
+    schedules,
+    async routes(app) {
+      await webhookRoutes(app, ctx, webhooks);
+      alertsRoutes(app, ctx, {
+        queries, resolves, windows, webhooks,
+        async startReconcile() {
+          const { id } = await ctx.queue.enqueue(reconcile, {}, { uniqueKey: reconcileKey });
+          return id;
+        },
+      });
+    },
+    async start() {
+      return webhooks.start();
+    },
+  };
 }

@@ -1,0 +1,47 @@
+import type { Executor } from '../../../db/database.ts';
+import { deviceTargetOf, siteTargetOf, type AlertRow } from './alert.repository.ts';
+import type { IntakeMemo } from './intake-memo.ts';
+
+/** Where an alert belongs in Relaydesk, as far as the site mapping and the device links tell. */
+export type Targets = {
+  customerId: number | null;
+  siteId: number | null;
+  assetId: number | null;
+  dattoSiteUid: string | null;
+  /** The Datto site is known (imported or reported) but mapped to no Relaydesk site. */
+  siteUnmapped: boolean;
+  siteName: string | null;
+  deviceName: string | null;
+};
+
+async function cached<T>(map: Map<string, T> | undefined, key: string, load: () => Promise<T>): Promise<T> {
+  if (!map) return load();
+  if (map.has(key)) return map.get(key)!;
+  const value = await load();
+  map.set(key, value);
+  return value;
+}
+
+export async function targetsOf(
+  exec: Executor, row: Pick<AlertRow, 'device_uid' | 'site_uid' | 'site_name' | 'device_name'>, memo?: IntakeMemo,
+): Promise<Targets> {
+  const deviceUid = row.device_uid;
+  const device = deviceUid ? await cached(memo?.devices, deviceUid, () => deviceTargetOf(exec, deviceUid)) : null;
+  const dattoSiteUid = row.site_uid ?? device?.dattoSiteUid ?? null;
+  const site = dattoSiteUid ? await cached(memo?.sites, dattoSiteUid, () => siteTargetOf(exec, dattoSiteUid)) : null;
+  let customerId = site?.target?.customerId ?? null;
+  let siteId = site?.target?.siteId ?? null;
+  if (siteId === null && device?.siteId && device.customerId) {
+    siteId = device.siteId;
+    customerId = device.customerId;
+  }
+  const assetOk = device && (customerId === null || device.customerId === null || device.customerId === customerId);
+  return {
+    customerId, siteId,
+    assetId: assetOk ? device.assetId : null,
+    dattoSiteUid,
+    siteUnmapped: dattoSiteUid !== null && siteId === null,
+    siteName: row.site_name ?? site?.name ?? null,
+    deviceName: row.device_name ?? device?.hostname ?? null,
+  };
+}

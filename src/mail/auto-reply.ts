@@ -1,0 +1,34 @@
+import type { ParsedMail } from './mail-parser.ts';
+
+/**
+ * Mail that must never open a ticket, because answering it could loop: bounces and replies a
+ * machine sent on its own. Returns the reason, or null for mail a person (or a rule) may act on.
+ */
+export function loopReason(mail: Pick<ParsedMail, 'headers' | 'from'>): string | null {
+  const h = mail.headers;
+  const local = mail.from?.address.split('@')[0]?.toLowerCase() ?? '';
+  if (!mail.from) return null;
+  if (/^multipart\/report\b/i.test(h['content-type'] ?? '') && /delivery-status|disposition-notification/i.test(h['content-type'] ?? '')) {
+    return 'bounce: delivery status notification';
+  }
+  if (local === 'mailer-daemon' || local === 'postmaster') return `bounce: sent by ${mail.from.address}`;
+  const autoSubmitted = (h['auto-submitted'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (autoSubmitted === 'auto-replied') return 'auto-reply: Auto-Submitted: auto-replied';
+  if (h['x-autoreply'] !== undefined) return 'auto-reply: X-Autoreply header';
+  if (h['x-autorespond'] !== undefined) return 'auto-reply: X-Autorespond header';
+  if ((h['precedence'] ?? '').trim().toLowerCase() === 'auto_reply') return 'auto-reply: Precedence: auto_reply';
+  return null;
+}
+
+/**
+ * Machine-sent mail that is not a reply (Auto-Submitted: auto-generated, Precedence bulk/junk/list).
+ * A rule that matches it decides (monitoring systems send such mail); without one it is ignored.
+ */
+export function automatedReason(mail: Pick<ParsedMail, 'headers'>): string | null {
+  const h = mail.headers;
+  const autoSubmitted = (h['auto-submitted'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (autoSubmitted && autoSubmitted !== 'no') return `automated: Auto-Submitted: ${autoSubmitted}`;
+  const precedence = (h['precedence'] ?? '').trim().toLowerCase();
+  if (precedence === 'bulk' || precedence === 'junk' || precedence === 'list') return `automated: Precedence: ${precedence}`;
+  return null;
+}

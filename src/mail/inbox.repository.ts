@@ -1,0 +1,113 @@
+import type { Dialect, Executor } from '../db/database.ts';
+import { mailDb } from './mail-tables.ts';
+import { rawQuery } from './raw-sql.ts';
+
+export type InboundState = 'received' | 'processed' | 'ignored' | 'failed';
+
+const listColumns = [
+  'id', 'mailbox_id', 'message_id', 'subject', 'from_addr', 'received_at', 'state', 'rule_id', 'rule_name', 'ticket_id',
+  'reason', 'attempts', 'processed_at', 'size',
+] as const;
+
+export type InboundSummaryRow = {
+  id: number; mailbox_id: number; message_id: string | null; subject: string | null; from_addr: string | null; received_at: string;
+  state: InboundState; rule_id: number | null; rule_name: string | null; ticket_id: number | null; reason: string | null;
+  attempts: number; processed_at: string | null; size: number;
+};
+
+export type NewInbound = {
+  mailbox_id: number; message_id: string | null; sha256: string; raw: Buffer; subject: string | null; from_addr: string | null; received_at: string;
+};
+
+const INSERT_INBOUND = `insert into inbound_messages
+  (mailbox_id, message_id, sha256, raw, size, subject, from_addr, received_at, state, attempts)
+  values (?, ?, ?, ?, ?, ?, ?, ?, 'received', 0)
+  on conflict (mailbox_id, sha256) do nothing returning id, state`;
+
+/** Stores a message once per mailbox and content; returns the existing one when it was stored before. */
+export async function insertInbound(db: Executor, row: NewInbound): Promise<{ id: number; state: InboundState; duplicate: boolean }> {
+  const r = await rawQuery<{ id: number; state: InboundState }>(db, INSERT_INBOUND, [
+    row.mailbox_id, row.message_id, row.sha256, row.raw, row.raw.length, row.subject, row.from_addr, row.received_at,
+  ]);
+  const inserted = r.rows[0];
+  if (inserted) return { id: Number(inserted.id), state: inserted.state, duplicate: false };
+  const existing = await db.selectFrom('inbound_messages').select(['id', 'state'])
+    .where('mailbox_id', '=', row.mailbox_id).where('sha256', '=', row.sha256).executeTakeFirstOrThrow();
+  return { ...existing, duplicate: true };
+}
+
+export type ClaimedMessage = { id: number; mailbox_id: number; raw: Buffer; received_at: string; attempts: number };
+
+/**
+ * Leases up to `limit` received messages whose lease is free or lapsed, oldest first; on PostgreSQL
+ * rows another processor is claiming are skipped, so several instances share the inbox.
+ */
+export async function claimReceived(
+  exec: Executor, dialect: Dialect, opts: { now: string; leaseUntil: string; workerId: string; limit: number },
+): Promise<ClaimedMessage[]> {
+  const db = mailDb(exec);
+  const due = db.selectFrom('inbound_messages').select('id')
+    .where('state', '=', 'received')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', opts.now)]))
+    .orderBy('id').limit(opts.limit)
+    .$if(dialect === 'postgres', (qb) => qb.forUpdate().skipLocked());
+  const rows = await db.updateTable('inbound_messages')
+    .set((eb) => ({ lease_until: opts.leaseUntil, locked_by: opts.workerId, attempts: eb('attempts', '+', 1) }))
+    .where('id', 'in', due)
+    .returning(['id', 'mailbox_id', 'raw', 'received_at', 'attempts'])
+    .execute();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+export type Outcome = {
+  state: Exclude<InboundState, 'received'>; rule_id: number | null; rule_name: string | null; ticket_id: number | null; reason: string | null;
+  subject?: string | null; from_addr?: string | null; message_id?: string | null; processed_at: string;
+};
+
+const RECORD_OUTCOME = `update inbound_messages set state = ?, rule_id = ?, rule_name = ?, ticket_id = ?, reason = ?,
+  subject = coalesce(?, subject), from_addr = coalesce(?, from_addr), message_id = coalesce(?, message_id), processed_at = ?,
+  lease_until = null, locked_by = null
+  where id = ? and state = 'received' and locked_by = ?`;
+
+/** Writes the message's outcome, if this worker still holds its claim. */
+export async function recordOutcome(exec: Executor, id: number, workerId: string, o: Outcome): Promise<boolean> {
+  const r = await rawQuery(exec, RECORD_OUTCOME, [
+    o.state, o.rule_id, o.rule_name, o.ticket_id, o.reason, o.subject ?? null, o.from_addr ?? null, o.message_id ?? null, o.processed_at,
+    id, workerId,
+  ]);
+  return Number(r.numAffectedRows ?? 0) === 1;
+}
+
+/** Gives a claimed message back to be tried again after `retryAt`. */
+export async function releaseClaim(exec: Executor, id: number, workerId: string, retryAt: string, reason: string): Promise<void> {
+  await mailDb(exec).updateTable('inbound_messages').set({ lease_until: retryAt, locked_by: null, reason: reason.slice(0, 2000) })
+    .where('id', '=', id).where('state', '=', 'received').where('locked_by', '=', workerId).execute();
+}
+
+/** On a single-process database, leases of an earlier run are void at start. */
+export async function clearLeases(exec: Executor): Promise<void> {
+  await mailDb(exec).updateTable('inbound_messages').set({ lease_until: null, locked_by: null })
+    .where('state', '=', 'received').where('lease_until', 'is not', null).execute();
+}
+
+export const findInbound = (db: Executor, id: number): Promise<InboundSummaryRow | undefined> =>
+  db.selectFrom('inbound_messages').select([...listColumns]).where('id', '=', id).executeTakeFirst();
+
+export const findRaw = (db: Executor, id: number) =>
+  db.selectFrom('inbound_messages').select(['id', 'raw']).where('id', '=', id).executeTakeFirst();
+
+/** Newest first; the cursor continues below the last id served. */
+export const listInbound = (db: Executor, f: { mailboxId: number; states?: InboundState[]; beforeId?: number; limit: number }): Promise<InboundSummaryRow[]> =>
+  db.selectFrom('inbound_messages').select([...listColumns])
+    .where('mailbox_id', '=', f.mailboxId)
+    .$if(!!f.states?.length, (qb) => qb.where('state', 'in', f.states!))
+    .$if(f.beforeId !== undefined, (qb) => qb.where('id', '<', f.beforeId!))
+    .orderBy('id', 'desc').limit(f.limit).execute();
+
+/** Puts a failed or ignored message back in the inbox; false when it is in another state. */
+export async function requeue(exec: Executor, id: number): Promise<boolean> {
+  const r = await mailDb(exec).updateTable('inbound_messages')
+    .set({ state: 'received', reason: null, rule_id: null, rule_name: null, ticket_id: null, processed_at: null, lease_until: null, locked_by: null, attempts: 0 })
+    .where('id', '=', id).where('state', 'in', ['failed', 'ignored']).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

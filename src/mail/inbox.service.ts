@@ -1,0 +1,130 @@
+import type { Database } from '../db/database.ts';
+import { now } from '../db/database.ts';
+import { ConflictError, NotFoundError, PayloadTooLargeError, ValidationError } from '../errors.ts';
+import { decodeCursor, toPage } from '../core/paging.ts';
+import * as repo from './inbox.repository.ts';
+import { findMailbox, findMailboxSettings } from './mailbox.repository.ts';
+import { MAX_MESSAGE_BYTES } from './mailbox.schemas.ts';
+import { mailMetrics } from './mail-metrics.ts';
+import { contentHash, summaryHeaders } from './raw-message.ts';
+
+export type InboundMessage = {
+  id: number; mailboxId: number; messageId: string | null; subject: string | null; from: string | null; receivedAt: string;
+  state: repo.InboundState; ruleName: string | null; ruleId: number | null; ticketId: number | null; reason: string | null;
+  attempts: number; processedAt: string | null; size: number;
+};
+
+export const presentInbound = (r: repo.InboundSummaryRow): InboundMessage => ({
+  id: r.id, mailboxId: r.mailbox_id, messageId: r.message_id, subject: r.subject, from: r.from_addr, receivedAt: r.received_at,
+  state: r.state, ruleName: r.rule_name, ruleId: r.rule_id, ticketId: r.ticket_id, reason: r.reason, attempts: r.attempts,
+  processedAt: r.processed_at, size: r.size,
+});
+
+export type Receipt = { id: number; state: repo.InboundState; duplicate: boolean };
+export type ReceiveVia = 'imap' | 'smtp' | 'upload' | 'cli';
+
+export type InboxService = ReturnType<typeof createInboxService>;
+
+/**
+ * The durable inbox: a message is stored (committed) before anything else happens to it, and the
+ * receiver acknowledges its source only after `receive` resolved.
+ */
+export function createInboxService(db: Database, opts: { onStored?: () => void } = {}) {
+  const store = createGroupCommit(db);
+  return {
+    async receive(mailboxId: number, raw: Buffer, via: ReceiveVia): Promise<Receipt> {
+      if (raw.length === 0) throw new ValidationError('body: the message is empty');
+      if (raw.length > MAX_MESSAGE_BYTES) throw new PayloadTooLargeError(`The message is larger than ${MAX_MESSAGE_BYTES} bytes`);
+      const head = summaryHeaders(raw);
+      const receipt = await store({
+        mailbox_id: mailboxId, message_id: head.messageId, sha256: contentHash(raw), raw, subject: head.subject, from_addr: head.from,
+        received_at: now(),
+      });
+      if (receipt.duplicate) mailMetrics.duplicates.inc({ via });
+      else {
+        mailMetrics.received.inc({ via });
+        opts.onStored?.();
+      }
+      return receipt;
+    },
+
+    /** For the upload path: the mailbox must exist and be enabled. */
+    async checkMailboxAccepts(mailboxId: number) {
+      const m = await findMailboxSettings(db, mailboxId);
+      if (!m) throw new NotFoundError('Mailbox', mailboxId);
+      if (m.enabled !== 1) throw new ConflictError(`Mailbox ${mailboxId} is disabled`);
+    },
+
+    async list(mailboxId: number, q: { states?: repo.InboundState[]; cursor?: string; limit: number }) {
+      if (!(await findMailbox(db, mailboxId))) throw new NotFoundError('Mailbox', mailboxId);
+      const c = decodeCursor(q.cursor);
+      const rows = await repo.listInbound(db, { mailboxId, states: q.states, beforeId: c?.id, limit: q.limit + 1 });
+      return toPage(rows, q.limit, presentInbound, (r) => ({ id: r.id }));
+    },
+
+    async get(id: number) {
+      const r = await repo.findInbound(db, id);
+      if (!r) throw new NotFoundError('Inbound message', id);
+      return presentInbound(r);
+    },
+
+    async raw(id: number): Promise<Buffer> {
+      const r = await repo.findRaw(db, id);
+      if (!r) throw new NotFoundError('Inbound message', id);
+      return Buffer.from(r.raw);
+    },
+
+    /** A failed or ignored message goes through the pipeline again (rules may have changed). */
+    async replay(id: number) {
+      const r = await repo.findInbound(db, id);
+      if (!r) throw new NotFoundError('Inbound message', id);
+      if (!(await repo.requeue(db, id))) {
+        throw new ConflictError(`Message ${id} is ${r.state}; only a failed or ignored message can be replayed`);
+      }
+      opts.onStored?.();
+      return presentInbound((await repo.findInbound(db, id))!);
+    },
+  };
+}
+
+const GROUP_LIMIT = 200;
+
+/**
+ * Group commit for the store step: messages that arrive while a commit is running are stored
+ * together in the next transaction, and each caller is answered once the transaction holding its
+ * message committed. Under light load every message commits on its own, without waiting.
+ */
+function createGroupCommit(db: Database) {
+  type Item = { row: repo.NewInbound; resolve(r: Receipt): void; reject(e: unknown): void };
+  let queue: Item[] = [];
+  let running = false;
+
+  const flush = async () => {
+    running = true;
+    while (queue.length) {
+      const batch = queue.slice(0, GROUP_LIMIT);
+      queue = queue.slice(batch.length);
+      try {
+        const receipts = await db.transaction().execute(async (trx) => {
+          const out: Receipt[] = [];
+          for (const item of batch) out.push(await repo.insertInbound(trx, item.row));
+          return out;
+        });
+        batch.forEach((item, i) => item.resolve(receipts[i]!));
+      } catch (err) {
+        if (batch.length === 1) {
+          batch[0]!.reject(err);
+          continue;
+        }
+        // One bad message must not fail the others: store them one by one.
+        for (const item of batch) await repo.insertInbound(db, item.row).then(item.resolve, item.reject);
+      }
+    }
+    running = false;
+  };
+
+  return (row: repo.NewInbound) => new Promise<Receipt>((resolve, reject) => {
+    queue.push({ row, resolve, reject });
+    if (!running) void flush();
+  });
+}

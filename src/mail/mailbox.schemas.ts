@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
+
+const host = z.string().trim().min(1).max(255);
+const folder = z.string().trim().min(1).max(255);
+
+const imapFields = {
+  host,
+  port: z.number().int().min(1).max(65535),
+  tls: z.enum(['none', 'starttls', 'tls']),
+  username: z.string().min(1).max(255),
+  folder,
+  /** Move stored mail here; when null, stored mail is flagged \Seen plus the $RelaydeskStored keyword instead. */
+  processedFolder: folder.nullable(),
+  /** Fallback poll when IDLE is unavailable or quiet. */
+  pollSeconds: z.number().int().min(1).max(3600),
+  /** Check the server's TLS certificate (turn off only for a self-signed server you trust). */
+  tlsVerify: z.boolean(),
+};
+
+/** IMAP settings as stored (the password lives encrypted in secret_enc, never here). */
+export const imapSettingsSchema = z.object({
+  ...imapFields,
+  port: imapFields.port.default(993),
+  tls: imapFields.tls.default('tls'),
+  folder: folder.default('INBOX'),
+  processedFolder: imapFields.processedFolder.default(null),
+  pollSeconds: imapFields.pollSeconds.default(60),
+  tlsVerify: imapFields.tlsVerify.default(true),
+});
+export type ImapSettings = z.output<typeof imapSettingsSchema>;
+
+const smtpFields = {
+  port: z.number().int().min(1).max(65535),
+  /** RCPT TO is accepted for these addresses only (case-insensitive). */
+  addresses: z.array(z.email().max(254).transform((a) => a.toLowerCase())).min(1).max(100),
+  maxMessageBytes: z.number().int().min(1024).max(MAX_MESSAGE_BYTES),
+};
+export const smtpSettingsSchema = z.object({ ...smtpFields, maxMessageBytes: smtpFields.maxMessageBytes.default(25 * 1024 * 1024) });
+export type SmtpSettings = z.output<typeof smtpSettingsSchema>;
+
+const imapInput = imapSettingsSchema.extend({ password: z.string().min(1).max(1000).optional() });
+const common = { name: z.string().trim().min(1).max(200), enabled: z.boolean().default(true) };
+
+/** Create or full replace; on replace a missing IMAP password keeps the stored one. */
+export const mailboxInputSchema = z.discriminatedUnion('kind', [
+  z.object({ ...common, kind: z.literal('imap'), imap: imapInput }),
+  z.object({ ...common, kind: z.literal('smtp'), smtp: smtpSettingsSchema }),
+  z.object({ ...common, kind: z.literal('upload') }),
+]);
+export type MailboxInput = z.output<typeof mailboxInputSchema>;
+
+export const mailboxPatchSchema = z.object({
+  name: common.name.optional(),
+  enabled: z.boolean().optional(),
+  imap: z.object(imapFields).partial().extend({ password: z.string().min(1).max(1000).optional() }).optional(),
+  smtp: z.object(smtpFields).partial().optional(),
+});
+export type MailboxPatch = z.output<typeof mailboxPatchSchema>;

@@ -1,0 +1,66 @@
+import crypto from 'node:crypto';
+
+/** Header fields relays add on the way; the same message fetched twice may differ only in these. */
+const TRACE = /^(received|return-path|delivered-to|x-original-to|x-received|x-delivered-to|authentication-results|received-spf|arc-[a-z-]+|x-spam-[a-z-]+|x-virus-[a-z-]+)$/i;
+
+/** Offset of the body (after the blank line ending the header section), or the length when there is none. */
+function headerEnd(raw: Buffer): { end: number; bodyStart: number } {
+  const limit = Math.min(raw.length, 1024 * 1024);
+  for (let i = raw.indexOf(10); i !== -1 && i < limit; i = raw.indexOf(10, i + 1)) {
+    if (raw[i + 1] === 10) return { end: i + 1, bodyStart: i + 2 };
+    if (raw[i + 1] === 13 && raw[i + 2] === 10) return { end: i + 1, bodyStart: i + 3 };
+  }
+  return { end: raw.length, bodyStart: raw.length };
+}
+
+/** Header fields, unfolded, in order (names lower-cased); for the store step, before full parsing. */
+export function rawHeaders(raw: Buffer): Array<[string, string]> {
+  const { end } = headerEnd(raw);
+  const text = raw.subarray(0, Math.min(end, 256 * 1024)).toString('latin1');
+  const fields: Array<[string, string]> = [];
+  for (const line of text.split(/\r?\n/)) {
+    if (/^[ \t]/.test(line) && fields.length) {
+      fields[fields.length - 1]![1] += ` ${line.trim()}`;
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.push([line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()]);
+  }
+  return fields;
+}
+
+/**
+ * Identity of a message's content: SHA-256 over the raw bytes without trace header fields and with
+ * CRLF line ends read as LF. Equal for the same message delivered twice (also over two paths).
+ */
+export function contentHash(raw: Buffer): string {
+  const hash = crypto.createHash('sha256');
+  const { end, bodyStart } = headerEnd(raw);
+  const headerText = raw.subarray(0, end).toString('latin1');
+  let keep = true;
+  for (const line of headerText.split(/\r?\n/)) {
+    if (!/^[ \t]/.test(line)) keep = !TRACE.test(line.slice(0, Math.max(0, line.indexOf(':'))).trim());
+    if (keep && line) hash.update(`${line}\n`, 'latin1');
+  }
+  hash.update('\n');
+  let from = bodyStart;
+  for (let cr = raw.indexOf(13, from); cr !== -1; cr = raw.indexOf(13, from)) {
+    if (raw[cr + 1] === 10) {
+      hash.update(raw.subarray(from, cr));
+      from = cr + 1;
+    } else {
+      hash.update(raw.subarray(from, cr + 1));
+      from = cr + 1;
+    }
+  }
+  hash.update(raw.subarray(from));
+  return hash.digest('hex');
+}
+
+/** Message-ID, subject and sender as the raw header carries them, for the trace before parsing. */
+export function summaryHeaders(raw: Buffer): { messageId: string | null; subject: string | null; from: string | null } {
+  const fields = rawHeaders(raw);
+  const get = (name: string) => fields.find(([k]) => k === name)?.[1] ?? null;
+  const mid = get('message-id')?.match(/<[^>\s]+>/)?.[0] ?? (get('message-id')?.trim() || null);
+  return { messageId: mid?.slice(0, 998) ?? null, subject: get('subject')?.slice(0, 1000) ?? null, from: get('from')?.slice(0, 500) ?? null };
+}

@@ -1,0 +1,45 @@
+import type { Executor } from '../db/database.ts';
+import type { ParsedMail } from './mail-parser.ts';
+import { rawQuery } from './raw-sql.ts';
+
+/** `[#1234]` anywhere in the subject names ticket number 1234. */
+const SUBJECT_REFERENCE = /\[#(\d{1,9})\]/;
+
+export function subjectTicketNumber(subject: string): number | null {
+  const m = SUBJECT_REFERENCE.exec(subject);
+  return m ? Number(m[1]) : null;
+}
+
+const SAME_MESSAGE_ID = `select ticket_id from inbound_messages
+  where message_id = ? and ticket_id is not null and id <> ? order by id desc limit 1`;
+
+export type TicketReference = { ticketId: number; via: 'subject' | 'in-reply-to' | 'message-id' };
+
+/**
+ * The ticket a mail continues: a `[#N]` subject tag, an In-Reply-To/References id that we sent
+ * (outbound_messages) or that an earlier inbound mail carried when it made or updated a ticket, or
+ * the mail's own Message-ID when an earlier mail with that id (but other content) was ticketed.
+ */
+export async function findReferencedTicket(
+  exec: Executor, mail: Pick<ParsedMail, 'subject' | 'inReplyTo' | 'references' | 'messageId'>, selfId?: number,
+): Promise<TicketReference | null> {
+  const number = subjectTicketNumber(mail.subject);
+  if (number !== null) {
+    const t = await exec.selectFrom('tickets').select('id').where('number', '=', number).executeTakeFirst();
+    if (t) return { ticketId: t.id, via: 'subject' };
+  }
+  const ids = [...new Set([mail.inReplyTo, ...mail.references.slice().reverse()].filter((x): x is string => !!x))].slice(0, 20);
+  if (ids.length) {
+    const out = await exec.selectFrom('outbound_messages').select('ticket_id').where('message_id', 'in', ids)
+      .orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (out) return { ticketId: out.ticket_id, via: 'in-reply-to' };
+    const inbound = await exec.selectFrom('inbound_messages').select('ticket_id').where('message_id', 'in', ids)
+      .where('ticket_id', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (inbound?.ticket_id) return { ticketId: inbound.ticket_id, via: 'in-reply-to' };
+  }
+  if (mail.messageId) {
+    const same = (await rawQuery<{ ticket_id: number }>(exec, SAME_MESSAGE_ID, [mail.messageId, selfId ?? 0])).rows[0];
+    if (same?.ticket_id) return { ticketId: Number(same.ticket_id), via: 'message-id' };
+  }
+  return null;
+}

@@ -1,0 +1,52 @@
+import type { Tx } from '../db/database.ts';
+import type { InboundMail, RuleActionDefinition, RuleActionOutcome } from './rule-action.ts';
+import { addToTicketParamsSchema, createTicketParamsSchema, ignoreParamsSchema } from './email-rule.schemas.ts';
+import { compileRuleRegex, MATCH_LIMITS } from './safe-regex.ts';
+
+/** How the core actions reach tickets; the mail pipeline hands in its shared "ticket from mail" path. */
+export type MailTicketPort = {
+  ticketFromMail(trx: Tx, mail: InboundMail, opts: { ticketTypeId?: number; priority?: number; customerId?: number; siteId?: number; threadKey?: string }): Promise<RuleActionOutcome>;
+  addMailToTicket(trx: Tx, ticketId: number, mail: InboundMail, note?: string): Promise<RuleActionOutcome>;
+};
+
+const groupPatterns = new Map<string, RegExp | null>();
+function groupPattern(pattern: string): RegExp | null {
+  let re = groupPatterns.get(pattern);
+  if (re === undefined) {
+    const check = compileRuleRegex(pattern);
+    re = check.ok ? check.regex : null;
+    if (groupPatterns.size > 1000) groupPatterns.clear();
+    groupPatterns.set(pattern, re);
+  }
+  return re;
+}
+
+export function createCoreRuleActions(port: MailTicketPort): RuleActionDefinition<any>[] {
+  const createTicket: RuleActionDefinition<typeof createTicketParamsSchema._output> = {
+    type: 'create-ticket',
+    label: 'Create a ticket',
+    params: createTicketParamsSchema,
+    async run(trx, mail, p) {
+      let threadKey: string | undefined;
+      if (p.groupBySubject) {
+        const m = groupPattern(p.groupBySubject)?.exec(mail.subject.slice(0, MATCH_LIMITS.header));
+        const key = m?.slice(1).find((g) => g !== undefined);
+        if (key) threadKey = `subject:${key.toLowerCase()}`;
+      }
+      return port.ticketFromMail(trx, mail, { ticketTypeId: p.ticketTypeId, priority: p.priority, customerId: p.customerId, siteId: p.siteId, threadKey });
+    },
+  };
+  const addToTicket: RuleActionDefinition<typeof addToTicketParamsSchema._output> = {
+    type: 'add-to-ticket',
+    label: 'Add to an existing ticket',
+    params: addToTicketParamsSchema,
+    run: (trx, mail, p) => port.addMailToTicket(trx, p.ticketId, mail, 'added by rule'),
+  };
+  const ignore: RuleActionDefinition<typeof ignoreParamsSchema._output> = {
+    type: 'ignore',
+    label: 'Ignore',
+    params: ignoreParamsSchema,
+    run: async (_trx, _mail, p) => ({ outcome: 'ignored', reason: p.reason ?? 'ignored by rule' }),
+  };
+  return [createTicket, addToTicket, ignore];
+}

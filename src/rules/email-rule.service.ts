@@ -1,0 +1,180 @@
+import type { z } from 'zod';
+import type { Actor } from '../core/actor.ts';
+import { audit } from '../core/audit/audit.repository.ts';
+import { now, type Database, type Executor } from '../db/database.ts';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
+import type { RuleActionDefinition } from './rule-action.ts';
+import {
+  emailRuleActionSchema, emailRuleConditionSchema, matchModeSchema,
+  type EmailRuleAction, type EmailRuleCondition, type EmailRuleCreate, type EmailRulePatch,
+} from './email-rule.schemas.ts';
+import { compileRule, type CompiledRule } from './rule-engine.ts';
+import * as repo from './email-rule.repository.ts';
+
+export type EmailRule = {
+  id: number; name: string; position: number; enabled: boolean; match: 'all' | 'any';
+  conditions: EmailRuleCondition[]; actions: EmailRuleAction[]; systemKey: string | null; createdAt: string; updatedAt: string;
+};
+
+export const presentRule = (r: repo.EmailRuleRow): EmailRule => ({
+  id: r.id, name: r.name, position: r.position, enabled: r.enabled === 1, match: r.match,
+  conditions: JSON.parse(r.conditions), actions: JSON.parse(r.actions), systemKey: r.system_key, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+export type SystemRuleInput = {
+  systemKey: string; name: string; match?: 'all' | 'any'; enabled?: boolean;
+  conditions: EmailRuleCondition[]; actions: EmailRuleAction[];
+};
+
+function parseStructure<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => ({ field: [field, ...i.path.map(String)].join('.'), message: i.message }));
+    throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+  }
+  return r.data;
+}
+
+/**
+ * Creates the rule a module owns, once: when a rule with this system key exists it is returned
+ * untouched, so the user's edits to it win. Takes the caller's executor so a module can call it in
+ * the transaction that saves its settings.
+ */
+export async function ensureSystemRule(exec: Executor, input: SystemRuleInput): Promise<EmailRule> {
+  const existing = await repo.findRuleBySystemKey(exec, input.systemKey);
+  if (existing) return presentRule(existing);
+  const conditions = input.conditions.map((c, i) => parseStructure(emailRuleConditionSchema, c, `conditions.${i}`));
+  const actions = input.actions.map((a, i) => parseStructure(emailRuleActionSchema, a, `actions.${i}`));
+  const match = parseStructure(matchModeSchema, input.match ?? 'all', 'match');
+  const t = now();
+  // A module's rule goes first: enabling an integration should not be shadowed by an older catch-all rule.
+  const { min } = await repo.positionBounds(exec);
+  const row = await repo.insertRuleIfNew(exec, {
+    name: input.name, position: min - 1, enabled: input.enabled === false ? 0 : 1, match,
+    conditions: JSON.stringify(conditions), actions: JSON.stringify(actions), system_key: input.systemKey, created_at: t, updated_at: t,
+  });
+  return presentRule(row ?? (await repo.findRuleBySystemKey(exec, input.systemKey))!);
+}
+
+/** Changes fields of a module's rule (e.g. after its settings changed); null when the rule does not exist. */
+export async function updateSystemRule(
+  exec: Executor, systemKey: string, patch: Partial<Omit<SystemRuleInput, 'systemKey'>>,
+): Promise<EmailRule | null> {
+  const existing = await repo.findRuleBySystemKey(exec, systemKey);
+  if (!existing) return null;
+  const set: Record<string, unknown> = { updated_at: now() };
+  if (patch.name !== undefined) set.name = patch.name;
+  if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
+  if (patch.match !== undefined) set.match = parseStructure(matchModeSchema, patch.match, 'match');
+  if (patch.conditions) set.conditions = JSON.stringify(patch.conditions.map((c, i) => parseStructure(emailRuleConditionSchema, c, `conditions.${i}`)));
+  if (patch.actions) set.actions = JSON.stringify(patch.actions.map((a, i) => parseStructure(emailRuleActionSchema, a, `actions.${i}`)));
+  return presentRule(await repo.updateRule(exec, existing.id, set));
+}
+
+/** The enabled rules in evaluation order, compiled. */
+export async function loadActiveRules(exec: Executor): Promise<CompiledRule[]> {
+  return (await repo.listRules(exec, { enabledOnly: true })).map((r) => {
+    const p = presentRule(r);
+    return compileRule({ id: p.id, name: p.name, match: p.match, conditions: p.conditions, actions: p.actions });
+  });
+}
+
+export type EmailRuleService = ReturnType<typeof createEmailRuleService>;
+
+/** Rule administration; `actions()` lists every action type a rule may use (core and modules). */
+export function createEmailRuleService(db: Database, actions: () => RuleActionDefinition<any>[]) {
+  const load = async (exec: Executor, id: number) => {
+    const r = await repo.findRule(exec, id);
+    if (!r) throw new NotFoundError('Email rule', id);
+    return r;
+  };
+
+  /** Each action names a known type and carries the parameters that type accepts. */
+  const checkActions = (list: EmailRuleAction[]): EmailRuleAction[] => {
+    const known = new Map(actions().map((a) => [a.type, a]));
+    return list.map((a, i) => {
+      const def = known.get(a.type);
+      if (!def) {
+        throw new UnprocessableError('unknown_action', `actions.${i}.type: no action "${a.type}"; one of ${[...known.keys()].join(', ')}`,
+          [{ field: `actions.${i}.type`, message: 'unknown action type' }]);
+      }
+      const parsed = def.params.safeParse(a.params);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((x) => ({ field: [`actions.${i}.params`, ...x.path.map(String)].join('.'), message: x.message }));
+        throw new UnprocessableError('invalid_action_params', issues.map((x) => `${x.field}: ${x.message}`).join('; '), issues);
+      }
+      return { type: a.type, params: (parsed.data ?? {}) as Record<string, unknown> };
+    });
+  };
+
+  return {
+    actionTypes: () => actions().map((a) => ({ type: a.type, label: a.label })),
+
+    list: async () => (await repo.listRules(db)).map(presentRule),
+
+    get: async (id: number) => presentRule(await load(db, id)),
+
+    async create(input: EmailRuleCreate, actor: Actor) {
+      const checked = checkActions(input.actions);
+      return db.transaction().execute(async (trx) => {
+        const { max } = await repo.positionBounds(trx);
+        const t = now();
+        const row = await repo.insertRule(trx, {
+          name: input.name, position: max + 1, enabled: input.enabled ? 1 : 0, match: input.match,
+          conditions: JSON.stringify(input.conditions), actions: JSON.stringify(checked), system_key: null, created_at: t, updated_at: t,
+        });
+        await audit(trx, actor, { action: 'email_rule.create', entity: 'email_rule', entityId: row.id, changes: input });
+        return presentRule(row);
+      });
+    },
+
+    async update(id: number, patch: EmailRulePatch, actor: Actor) {
+      const checked = patch.actions ? checkActions(patch.actions) : undefined;
+      return db.transaction().execute(async (trx) => {
+        await load(trx, id);
+        const set: Record<string, unknown> = { updated_at: now() };
+        if (patch.name !== undefined) set.name = patch.name;
+        if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
+        if (patch.match !== undefined) set.match = patch.match;
+        if (patch.conditions !== undefined) set.conditions = JSON.stringify(patch.conditions);
+        if (checked) set.actions = JSON.stringify(checked);
+        const row = await repo.updateRule(trx, id, set);
+        await audit(trx, actor, { action: 'email_rule.update', entity: 'email_rule', entityId: id, changes: patch });
+        return presentRule(row);
+      });
+    },
+
+    /** A module's rule (system key) is only deleted with force: disabling it is the usual way out. */
+    async remove(id: number, actor: Actor, opts: { force?: boolean } = {}) {
+      await db.transaction().execute(async (trx) => {
+        const r = await load(trx, id);
+        if (r.system_key && !opts.force) {
+          throw new ConflictError(
+            `Rule "${r.name}" is maintained by an integration (${r.system_key}); disable it instead, or delete it with ?force=true`,
+            { systemKey: r.system_key },
+          );
+        }
+        await repo.deleteRule(trx, id);
+        await audit(trx, actor, { action: 'email_rule.delete', entity: 'email_rule', entityId: id, changes: { name: r.name, systemKey: r.system_key } });
+      });
+    },
+
+    /** `ids` is every rule, in the new evaluation order. */
+    async reorder(ids: number[], actor: Actor) {
+      return db.transaction().execute(async (trx) => {
+        const all = await repo.listRules(trx);
+        const given = new Set(ids);
+        if (given.size !== ids.length) throw new UnprocessableError('invalid_order', 'ids: each rule id once');
+        const missing = all.filter((r) => !given.has(r.id)).map((r) => r.id);
+        const unknown = ids.filter((id) => !all.some((r) => r.id === id));
+        if (missing.length || unknown.length) {
+          throw new UnprocessableError('invalid_order', `ids: list every rule exactly once${missing.length ? `; missing ${missing.join(', ')}` : ''}${unknown.length ? `; unknown ${unknown.join(', ')}` : ''}`);
+        }
+        const t = now();
+        for (const [i, id] of ids.entries()) await repo.updateRule(trx, id, { position: i + 1, updated_at: t });
+        await audit(trx, actor, { action: 'email_rule.reorder', entity: 'email_rule', changes: { ids } });
+        return (await repo.listRules(trx)).map(presentRule);
+      });
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/test-server.ts';
+import { alertMail, FROM, startAlertsEnv, type AlertsEnv } from './alerts-env.ts';
+
+const samplesDir = path.resolve(process.cwd(), '../shared/datto-rmm/samples/emails');
+const haveSamples = fs.existsSync(samplesDir);
+if (!haveSamples && process.env.CI) throw new Error(`The shared sample e-mails are missing at ${samplesDir}; CI must provide ../shared`);
+if (!haveSamples) console.warn(`Skipping the sample e-mail tests: ${samplesDir} does not exist (the shared folder beside the project)`);
+const sample = (name: string) => fs.readFileSync(path.join(samplesDir, name));
+
+const UID_01 = '5a38c0de-dc7c-4b13-b125-a4cfee0bfb1a';
+const UID_03 = 'fa9b26c0-3761-4927-9412-e9f4a5db38d1';
+const UID_04 = '0b7c2e11-9a4f-4c3e-8d2a-6f1e2b3c4d5e';
+
+describe('Datto RMM alert e-mails', () => {
+  let env: AlertsEnv;
+  beforeAll(async () => {
+    env = await startAlertsEnv();
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  it('saving the alerting settings creates the "Datto RMM Alerts" rule once, editable like any rule', async () => {
+    await env.configure({ alerting: { fromAddress: FROM } });
+    await env.configure({ policies: { reopenWindowHours: 24 } });
+    const rules = (await env.api.get('/api/email-rules')).body.items as any[];
+    const mine = rules.filter((r) => r.systemKey === 'datto-rmm-alerts');
+    expect(mine).toHaveLength(1);
+    expect(mine[0].name).toBe('Datto RMM Alerts');
+    expect(mine[0].actions).toEqual([{ type: 'datto-rmm.alert', params: {} }]);
+    expect(mine[0].conditions).toEqual(expect.arrayContaining([
+      { field: 'from', operator: 'equals', value: FROM },
+      { field: 'subject', operator: 'contains', value: 'Alert{' },
+    ]));
+    // The user may disable and re-enable it; saving the settings again does not make another.
+    const off = await env.api.patch(`/api/email-rules/${mine[0].id}`, { enabled: false });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    await env.configure({ alerting: { fromAddress: FROM } });
+    const after = ((await env.api.get('/api/email-rules')).body.items as any[]).filter((r) => r.systemKey === 'datto-rmm-alerts');
+    expect(after).toHaveLength(1);
+    expect(after[0].enabled).toBe(false);
+    expect((await env.api.patch(`/api/email-rules/${mine[0].id}`, { enabled: true })).status).toBe(200);
+  });
+
+  it.skipIf(!haveSamples)('01 opens a ticket of the default type; 02 (same alert) adds occurrence 2 to it', async () => {
+    const m1 = await env.mail(sample('01-disk-usage-plain.eml'));
+    expect(m1.state, m1.reason ?? '').toBe('processed');
+    expect(m1.ruleName).toBe('Datto RMM Alerts');
+    const ticket = await env.ticket(m1.ticketId!);
+    expect(ticket.summary).toBe('Alert on device: 10.20.0.15, reason Disk usage on C: is above 90%');
+    expect(ticket.details).toContain('Diagnostics: C: 93% used');
+    expect(ticket.ticketTypeId).toBe(env.alertTypeId);
+    expect(ticket.source).toBe('email');
+
+    const m2 = await env.mail(sample('02-disk-usage-repeat.eml'));
+    expect(m2.state).toBe('processed');
+    expect(m2.ticketId).toBe(m1.ticketId);
+    const link = await env.alert(UID_01);
+    expect(link).toMatchObject({ alertUid: UID_01, ticketId: m1.ticketId, occurrences: 2, dattoState: 'open', resolveState: 'none', via: ['email'] });
+    const occurrences = (await env.actions(m1.ticketId!)).filter((a) => a.kind === 'alert_occurrence');
+    expect(occurrences).toHaveLength(1);
+    expect(occurrences[0].data).toMatchObject({ alertUid: UID_01, occurrence: 2 });
+    expect(occurrences[0].body).toContain('95% used');
+  });
+
+  it.skipIf(!haveSamples)('03 (multipart, quoted-printable) and 04 (HTML only, encoded subject) get their own tickets', async () => {
+    const m3 = await env.mail(sample('03-service-stopped-multipart-qp.eml'));
+    const m4 = await env.mail(sample('04-offline-html-only-encoded-subject.eml'));
+    expect([m3.state, m4.state]).toEqual(['processed', 'processed']);
+    const ids = new Set([m3.ticketId, m4.ticketId, (await env.alert(UID_01)).ticketId]);
+    expect(ids.size).toBe(3);
+    expect((await env.ticket(m3.ticketId!)).summary).toBe("Alert on device: 192.168.10.44, reason Process 'AdobeARMservice' isStopped");
+    const t4 = await env.ticket(m4.ticketId!);
+    expect(t4.summary).toBe('Alert on device: 10.0.5.7, reason Gerät offline – Büro München');
+    expect(t4.details).toContain('MUC-LAPTOP-07');
+    expect((await env.alert(UID_03)).ticketId).toBe(m3.ticketId);
+    expect((await env.alert(UID_04)).ticketId).toBe(m4.ticketId);
+  });
+
+  it.skipIf(!haveSamples)('05 (from Datto, no Alert{…}) is not matched by the Datto rule', async () => {
+    const m5 = await env.mail(sample('05-not-an-alert-from-rmm.eml'));
+    expect(m5.ruleName).not.toBe('Datto RMM Alerts');
+    const alerts = (await env.api.get('/api/integrations/datto-rmm/alerts?limit=200')).body.items as any[];
+    expect(alerts.map((a) => a.alertUid).sort()).toEqual([UID_01, UID_03, UID_04].sort());
+  });
+
+  it.skipIf(!haveSamples)('06 (forwarded by a person) is not the Datto rule: the rules engine default makes it a normal ticket', async () => {
+    const m6 = await env.mail(sample('06-forwarded-alert-from-a-person.eml'));
+    expect(m6.ruleName).toBeNull();
+    expect(m6.state).toBe('processed');
+    expect(m6.ticketId).not.toBe((await env.alert(UID_01)).ticketId);
+    expect((await env.alert(UID_01)).occurrences).toBe(2);
+    expect(await env.alertsOfTicket(m6.ticketId!)).toEqual([]);
+  });
+
+  it('a subject whose braces hold no uid is not an alert: ignored with the reason', async () => {
+    const m = await env.mail(alertMail({ uid: 'x', subject: 'Alert on device: 10.0.0.9, reason Test - Alert{[alertuid]}' }));
+    expect(m.state).toBe('ignored');
+    expect(m.reason).toMatch(/does not hold an alert uid/);
+  });
+
+  it('the uid is read whatever its case and spacing in the braces', async () => {
+    const uid = '7d0f3a52-0c1e-4b7a-9e11-0a2b3c4d5e6f';
+    const m1 = await env.mail(alertMail({ uid: ` ${uid.toUpperCase()} ` }));
+    const m2 = await env.mail(alertMail({ uid: uid.replace('-0c1e-', '-0c1e- ') }));
+    expect(m1.state).toBe('processed');
+    expect(m2.ticketId).toBe(m1.ticketId);
+    expect((await env.alert(uid)).occurrences).toBe(2);
+  });
+
+  it('"Fwd:"/"FW:" prefixes are not part of the summary', async () => {
+    const uid = '1d2e3f40-1111-4222-8333-444455556666';
+    const m = await env.mail(alertMail({ uid, subject: `Fwd: FW: Alert on device: 10.1.1.1, reason Ping slow - Alert{${uid}}` }));
+    expect((await env.ticket(m.ticketId!)).summary).toBe('Alert on device: 10.1.1.1, reason Ping slow');
+  });
+
+  it('the same alert 50 times is one ticket with 50 occurrences', async () => {
+    const uid = '2c3d4e5f-2222-4333-8444-555566667777';
+    const first = await env.mail(alertMail({ uid, body: 'occurrence 1' }));
+    const rest = await Promise.all(Array.from({ length: 49 }, (_, i) => env.upload(alertMail({ uid, body: `occurrence ${i + 2}` }))));
+    const outcomes = await Promise.all(rest.map((r) => env.waitMessage(r.id)));
+    expect(new Set(outcomes.map((o) => o.ticketId))).toEqual(new Set([first.ticketId]));
+    const link = await env.alert(uid);
+    expect(link.occurrences).toBe(50);
+    const occurrences = (await env.actions(first.ticketId!)).filter((a) => a.kind === 'alert_occurrence');
+    expect(occurrences).toHaveLength(49);
+    const tickets = (await env.api.get(`/api/tickets?limit=200&q=${encodeURIComponent('reason Test alert')}`)).body.items as any[];
+    expect(tickets.filter((t) => t.id === first.ticketId)).toHaveLength(1);
+  });
+
+  it('Datto unreachable: the ticket is there at once; enrichment retries and completes later', async () => {
+    const alert = env.emu.state.addAlert({ deviceUid: env.emu.state.devices[2]!.uid, priority: 'Critical', timestamp: Date.now() });
+    // Both of the client's tries fail: the job's first attempt fails and is retried with backoff.
+    env.emu.faults.failNext(2, { status: 503, path: `/api/v2/alert/${alert.alertUid}` });
+    const m = await env.mail(alertMail({ uid: alert.alertUid }));
+    expect(m.state).toBe('processed');
+    expect((await env.ticket(m.ticketId!)).priority).toBe(3);
+    const failedOnce = await eventually(async () => {
+      const a = await env.alert(alert.alertUid);
+      return a.enrichError ? a : undefined;
+    });
+    expect(failedOnce.enrichError).toMatch(/server error/);
+    const enriched = await eventually(async () => {
+      const a = await env.alert(alert.alertUid);
+      return a.enrichedAt ? a : undefined;
+    }, 20_000);
+    expect(enriched).toMatchObject({ priority: 'Critical', enrichError: null });
+    expect((await env.ticket(m.ticketId!)).priority).toBe(1);
+  });
+
+  it('enrichment failing (Datto unknown alert) keeps the ticket and says why', async () => {
+    const link = await eventually(async () => {
+      const a = await env.alert(UID_01);
+      return a.enrichError ? a : undefined;
+    });
+    expect(link.enrichError).toMatch(/does not know this alert/);
+    const notes = (await env.actions(link.ticketId)).filter((a) => a.kind === 'alert_event' && /Could not read alert/.test(a.body));
+    expect(notes).toHaveLength(1);
+    expect((await env.ticket(link.ticketId)).status).toBe('new');
+  });
+});

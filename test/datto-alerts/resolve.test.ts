@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/test-server.ts';
+import { alertMail, emulatorAlert, raiseBody, startAlertsEnv, windowFactor, type AlertsEnv } from './alerts-env.ts';
+
+describe('closing a ticket resolves its alert in Datto RMM', () => {
+  let env: AlertsEnv;
+  beforeAll(async () => {
+    env = await startAlertsEnv();
+  });
+  afterAll(async () => {
+    await env?.stop();
+  });
+
+  const raised = async () => {
+    const alert = emulatorAlert(env.emu);
+    const d = await env.webhook(raiseBody(alert.alertUid));
+    expect(d.state).toBe('processed');
+    return { uid: alert.alertUid, ticketId: d.ticketId! };
+  };
+  const close = async (ticketId: number) => {
+    const res = await env.api.post(`/api/tickets/${ticketId}/close`, {});
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+  };
+  const settled = (uid: string) =>
+    eventually(async () => {
+      const a = await env.alert(uid);
+      return a.resolveState === 'done' || a.resolveState === 'failed' ? a : undefined;
+    }, 20_000);
+  const ok = (uid: string) => env.resolveCalls(uid).filter((c) => c.status === 200);
+
+  it('close → exactly one resolve call, the alert resolved in Datto and the outcome in the history', async () => {
+    const { uid, ticketId } = await raised();
+    await close(ticketId);
+    const link = await settled(uid);
+    expect(link).toMatchObject({ resolveState: 'done', dattoState: 'resolved', resolvedBy: 'relaydesk', lastError: null, resolveAttempts: 1 });
+    expect(env.emu.state.alert(uid)!.resolved).toBe(true);
+    expect(ok(uid)).toHaveLength(1);
+    expect((await env.actions(ticketId)).filter((a) => a.kind === 'alert_resolved').map((a) => a.body)).toEqual(['Alert resolved in Datto RMM.']);
+
+    // Reopening raises nothing in Datto; closing again does not resolve twice.
+    expect((await env.api.patch(`/api/tickets/${ticketId}`, { status: 'in_progress' })).status).toBe(200);
+    await close(ticketId);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(env.resolveCalls(uid)).toHaveLength(1);
+    expect((await env.api.post(`/api/integrations/datto-rmm/alerts/${uid}/retry-resolve`)).status).toBe(409);
+  });
+
+  it('403 (no permission) fails at once with the reason; retry-resolve after the fix completes it', async () => {
+    const { uid, ticketId } = await raised();
+    env.emu.faults.forbid(`/api/v2/alert/${uid}/resolve`);
+    await close(ticketId);
+    const failed = await settled(uid);
+    expect(failed.resolveState).toBe('failed');
+    expect(failed.lastError).toMatch(/refused access/);
+    expect(failed.resolveAttempts).toBe(1);
+    const history = await env.actions(ticketId);
+    expect(history.some((a) => a.kind === 'alert_resolve_failed' && a.body.startsWith('Resolving the alert in Datto RMM failed:'))).toBe(true);
+    const list = (await env.api.get('/api/integrations/datto-rmm/alerts?resolveState=failed')).body;
+    expect(list.items.map((a: any) => a.alertUid)).toContain(uid);
+    expect(list.counters.resolveFailed).toBeGreaterThanOrEqual(1);
+
+    env.emu.faults.clear();
+    const retry = await env.api.post(`/api/integrations/datto-rmm/alerts/${uid}/retry-resolve`);
+    expect(retry.status, JSON.stringify(retry.body)).toBe(202);
+    expect(retry.body.resolveState).toBe('pending');
+    expect((await settled(uid)).resolveState).toBe('done');
+    expect(ok(uid)).toHaveLength(1);
+    expect(env.emu.state.alert(uid)!.resolved).toBe(true);
+  });
+
+  it('an alert Datto no longer has (404) counts as resolved', async () => {
+    const uid = '9e8d7c6b-5a49-4382-9716-a5b4c3d2e1f0';
+    const m = await env.mail(alertMail({ uid }));
+    await close(m.ticketId!);
+    const link = await settled(uid);
+    expect(link.resolveState).toBe('done');
+    expect(env.resolveCalls(uid).map((c) => c.status)).toEqual([404]);
+    expect((await env.actions(m.ticketId!)).some((a) => a.body === 'Alert resolved in Datto RMM (Datto RMM no longer has it).')).toBe(true);
+  });
+
+  it('5xx and dropped connections are retried with backoff until Datto confirms', async () => {
+    const { uid, ticketId } = await raised();
+    // The client tries twice per job attempt: the first attempt fails, the second gets through.
+    env.emu.faults.failNext(1, { status: 503, path: `/api/v2/alert/${uid}/resolve` });
+    env.emu.faults.dropNext(1, { path: `/api/v2/alert/${uid}/resolve` });
+    await close(ticketId);
+    const link = await settled(uid);
+    expect(link).toMatchObject({ resolveState: 'done', resolveAttempts: 2, lastError: null });
+    expect(env.resolveCalls(uid).map((c) => c.status)).toEqual([0, 503, 200]);
+  });
+
+  it('429: waits for Retry-After, inside the client and then as a rescheduled job, and resolves once', async () => {
+    const { uid, ticketId } = await raised();
+    const retryAfterSeconds = 30;
+    // The client waits out two 429s itself; the third makes the job come back after Retry-After.
+    env.emu.faults.rateLimitNext(3, { path: `/api/v2/alert/${uid}/resolve`, retryAfterSeconds });
+    await close(ticketId);
+    const waiting = await eventually(async () => {
+      const a = await env.alert(uid);
+      return a.lastError && /limiting requests/.test(a.lastError) ? a : undefined;
+    });
+    expect(waiting.resolveState).toBe('pending');
+    const link = await settled(uid);
+    expect(link.resolveState).toBe('done');
+    const calls = env.resolveCalls(uid);
+    expect(calls.map((c) => c.status)).toEqual([429, 429, 429, 200]);
+    const waitMs = (retryAfterSeconds * 1000) / windowFactor;
+    for (let i = 1; i < calls.length; i++) expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(waitMs - 20);
+    expect((await env.actions(ticketId)).filter((a) => a.kind === 'alert_resolved')).toHaveLength(1);
+  });
+
+  it('a resolve pending when the server stops completes after a restart on the same database', async () => {
+    const { uid, ticketId } = await raised();
+    await env.restart({ workers: false });
+    await close(ticketId);
+    const pending = await env.alert(uid);
+    expect(pending.resolveState).toBe('pending');
+    const jobs = (await env.api.get('/api/jobs?kind=datto-rmm.resolve-alert&state=queued')).body.items as any[];
+    expect(jobs.some((j) => j.kind === 'datto-rmm.resolve-alert')).toBe(true);
+    expect(env.resolveCalls(uid)).toEqual([]);
+
+    await env.restart({ workers: true });
+    expect((await settled(uid)).resolveState).toBe('done');
+    expect(ok(uid)).toHaveLength(1);
+  });
+
+  it('reopening before the resolve ran cancels it: nothing is resolved or re-raised in Datto', async () => {
+    const { uid, ticketId } = await raised();
+    await env.restart({ workers: false });
+    await close(ticketId);
+    expect((await env.alert(uid)).resolveState).toBe('pending');
+    expect((await env.api.patch(`/api/tickets/${ticketId}`, { status: 'in_progress' })).status).toBe(200);
+    expect((await env.alert(uid)).resolveState).toBe('none');
+    await env.restart({ workers: true });
+    await eventually(async () => {
+      const jobs = (await env.api.get('/api/jobs?kind=datto-rmm.resolve-alert&state=queued')).body.items as any[];
+      return jobs.length === 0;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(env.resolveCalls(uid)).toEqual([]);
+    expect(env.emu.state.alert(uid)!.resolved).toBe(false);
+    expect((await env.actions(ticketId)).some((a) => /reopened before Datto RMM confirmed/.test(a.body))).toBe(true);
+  });
+});

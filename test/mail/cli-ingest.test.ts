@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { buildMail, createMailbox, settled } from '../support/mail-helpers.ts';
+import { testDialect } from '../support/test-database.ts';
+
+const run = promisify(execFile);
+const bin = new URL('../../bin/relaydesk.js', import.meta.url).pathname;
+
+describe('relaydesk ingest --mailbox <id> FILE.eml…', () => {
+  let s: TestServer;
+  let env: NodeJS.ProcessEnv;
+  beforeAll(async () => {
+    s = await startTestServer();
+    let databaseUrl: string | undefined;
+    if (testDialect === 'postgres') {
+      const schema = (await s.ctx.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()).s;
+      databaseUrl = `${process.env.TEST_DATABASE_URL}${process.env.TEST_DATABASE_URL!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+    }
+    env = { ...process.env, RELAYDESK_DATA_DIR: s.dataDir, LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+  });
+  afterAll(async () => { await s?.stop(); });
+
+  it('stores each file once and the running server makes the tickets', async () => {
+    const mailboxId = await createMailbox(s);
+    const dir = fs.mkdtempSync(path.join(s.dataDir, 'eml-'));
+    const a = path.join(dir, 'a.eml');
+    const b = path.join(dir, 'b.eml');
+    fs.writeFileSync(a, buildMail({ subject: 'From the CLI one' }));
+    fs.writeFileSync(b, buildMail({ subject: 'From the CLI two' }));
+    const first = await run('node', [bin, 'ingest', '--mailbox', String(mailboxId), a, b], { env });
+    const ids = [...first.stdout.matchAll(/stored as message (\d+)/g)].map((m) => Number(m[1]));
+    expect(ids).toHaveLength(2);
+    const again = await run('node', [bin, 'ingest', '--mailbox', String(mailboxId), a], { env });
+    expect(again.stdout).toMatch(new RegExp(`a\\.eml: already stored as message ${ids[0]}`));
+    for (const id of ids) expect((await settled(s, id)).state).toBe('processed');
+    const summaries = await Promise.all(ids.map(async (id) => (await s.admin.get(`/api/tickets/${(await s.admin.get(`/api/inbound-messages/${id}`)).body.ticketId}`)).body.summary));
+    expect(summaries).toEqual(['From the CLI one', 'From the CLI two']);
+  }, 60_000);
+
+  it('says which file failed and exits non-zero; refuses an unknown mailbox', async () => {
+    const err = await run('node', [bin, 'ingest', '--mailbox', '424242', path.join(s.dataDir, 'none.eml')], { env }).catch((e) => e);
+    expect(err.code).toBe(1);
+    expect(err.stderr).toMatch(/Mailbox 424242 not found/);
+    const mailboxId = await createMailbox(s);
+    const missing = await run('node', [bin, 'ingest', '--mailbox', String(mailboxId), path.join(s.dataDir, 'none.eml')], { env }).catch((e) => e);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/none\.eml: ENOENT/);
+  }, 60_000);
+});

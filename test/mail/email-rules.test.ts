@@ -1,0 +1,212 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { buildMail, createMailbox, ingest } from '../support/mail-helpers.ts';
+import { ensureSystemRule, updateSystemRule } from '../../src/rules/email-rule.service.ts';
+
+describe('email rules', () => {
+  let s: TestServer;
+  let mailboxId: number;
+  let otherMailboxId: number;
+  const created: number[] = [];
+  const rule = async (body: Record<string, unknown>) => {
+    const r = await s.admin.post('/api/email-rules', body);
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    created.push(r.body.id);
+    return r.body;
+  };
+  const clear = async () => {
+    for (const r of (await s.admin.get('/api/email-rules')).body.items) await s.admin.delete(`/api/email-rules/${r.id}?force=true`);
+  };
+
+  beforeAll(async () => {
+    s = await startTestServer();
+    mailboxId = await createMailbox(s);
+    otherMailboxId = await createMailbox(s, { name: 'Other', kind: 'upload' });
+  });
+  afterAll(async () => { await s?.stop(); });
+
+  it('creates, reads, replaces, patches and deletes a rule; lists in order', async () => {
+    await clear();
+    const a = await rule({ name: 'A', conditions: [{ field: 'subject', operator: 'contains', value: 'x' }], actions: [{ type: 'ignore' }] });
+    const b = await rule({ name: 'B', match: 'any', conditions: [{ field: 'mailbox', value: mailboxId }], actions: [{ type: 'create-ticket', params: { priority: 1 } }] });
+    expect(a).toMatchObject({ enabled: true, match: 'all', systemKey: null, actions: [{ type: 'ignore', params: {} }] });
+    expect(b.conditions).toEqual([{ field: 'mailbox', operator: 'equals', value: mailboxId }]);
+    expect((await s.admin.get('/api/email-rules')).body.items.map((r: any) => r.name)).toEqual(['A', 'B']);
+    expect((await s.admin.get(`/api/email-rules/${a.id}`)).body.name).toBe('A');
+    const put = await s.admin.put(`/api/email-rules/${a.id}`, { name: 'A2', conditions: [], actions: [{ type: 'ignore', params: { reason: 'r' } }] });
+    expect(put.body).toMatchObject({ name: 'A2', conditions: [], actions: [{ type: 'ignore', params: { reason: 'r' } }] });
+    const patch = await s.admin.patch(`/api/email-rules/${a.id}`, { enabled: false });
+    expect(patch.body).toMatchObject({ name: 'A2', enabled: false });
+    expect((await s.admin.delete(`/api/email-rules/${a.id}`)).status).toBe(204);
+    expect((await s.admin.get(`/api/email-rules/${a.id}`)).status).toBe(404);
+    const types = (await s.admin.get('/api/email-rules/action-types')).body.items.map((t: any) => t.type);
+    expect(types).toEqual(expect.arrayContaining(['create-ticket', 'add-to-ticket', 'ignore']));
+  });
+
+  it('refuses invalid rules with 400/422 naming the field', async () => {
+    const bad = async (body: unknown) => s.admin.post('/api/email-rules', body);
+    const regex = await bad({ name: 'r', conditions: [{ field: 'subject', operator: 'regex', value: '([a-z' }], actions: [{ type: 'ignore' }] });
+    expect(regex.status).toBe(400);
+    expect(regex.body.error.message).toMatch(/conditions\.0\.value/);
+    expect(regex.body.error.message).toMatch(/does not compile/);
+    const evil = await bad({ name: 'r', conditions: [{ field: 'body', operator: 'regex', value: '^(a+)+$' }], actions: [{ type: 'ignore' }] });
+    expect(evil.status).toBe(400);
+    expect(evil.body.error.message).toMatch(/conditions\.0\.value/);
+    const unknownAction = await bad({ name: 'r', conditions: [], actions: [{ type: 'send-fax' }] });
+    expect(unknownAction.status).toBe(422);
+    expect(unknownAction.body.error.message).toMatch(/actions\.0\.type/);
+    const badParams = await bad({ name: 'r', conditions: [], actions: [{ type: 'create-ticket', params: { priority: 9 } }] });
+    expect(badParams.status).toBe(422);
+    expect(badParams.body.error.message).toMatch(/actions\.0\.params\.priority/);
+    const badGroup = await bad({ name: 'r', conditions: [], actions: [{ type: 'create-ticket', params: { groupBySubject: 'no group' } }] });
+    expect(badGroup.status).toBe(422);
+    expect(badGroup.body.error.message).toMatch(/groupBySubject/);
+    expect((await bad({ name: 'r', conditions: [], actions: [] })).status).toBe(400);
+    expect((await bad({ name: 'r', conditions: [{ field: 'header', operator: 'equals', value: 'x' }], actions: [{ type: 'ignore' }] })).status).toBe(400);
+  });
+
+  it('only administrators change rules; agents read them', async () => {
+    await s.admin.post('/api/agents', { email: 'agent@example.test', name: 'Agent', role: 'agent', password: 'agent-password-1' });
+    const { login } = await import('../support/test-server.ts');
+    const agent = await login(s.url, 'agent@example.test', 'agent-password-1');
+    expect((await agent.get('/api/email-rules')).status).toBe(200);
+    expect((await agent.post('/api/email-rules', { name: 'x', actions: [{ type: 'ignore' }] })).status).toBe(403);
+    expect((await agent.get('/api/mailboxes')).status).toBe(200);
+    expect((await agent.post('/api/mailboxes', { name: 'x', kind: 'upload' })).status).toBe(403);
+  });
+
+  it('evaluates in order, first match wins, disabled rules are skipped, reorder changes the outcome', async () => {
+    await clear();
+    const ignore = await rule({
+      name: 'Ignore monitoring noise', conditions: [{ field: 'subject', operator: 'regex', value: '^\\[monitor\\]' }],
+      actions: [{ type: 'ignore', params: { reason: 'noise' } }],
+    });
+    const urgent = await rule({
+      name: 'Urgent from the boss', match: 'any',
+      conditions: [{ field: 'from', operator: 'equals', value: 'boss@example.com' }, { field: 'subject', operator: 'contains', value: 'URGENT' }],
+      actions: [{ type: 'create-ticket', params: { priority: 1 } }],
+    });
+    const mail = () => buildMail({ from: 'Boss <boss@example.com>', subject: '[monitor] URGENT disk full' });
+
+    const first = await ingest(s, mailboxId, mail());
+    expect(first).toMatchObject({ state: 'ignored', ruleName: 'Ignore monitoring noise', reason: 'noise' });
+
+    await s.admin.patch(`/api/email-rules/${ignore.id}`, { enabled: false });
+    const second = await ingest(s, mailboxId, mail());
+    expect(second).toMatchObject({ state: 'processed', ruleName: 'Urgent from the boss' });
+    expect((await s.admin.get(`/api/tickets/${second.ticketId}`)).body.priority).toBe(1);
+
+    await s.admin.patch(`/api/email-rules/${ignore.id}`, { enabled: true });
+    const reordered = await s.admin.post('/api/email-rules/reorder', { ids: [urgent.id, ignore.id] });
+    expect(reordered.status).toBe(200);
+    expect(reordered.body.items.map((r: any) => r.name)).toEqual(['Urgent from the boss', 'Ignore monitoring noise']);
+    const third = await ingest(s, mailboxId, mail());
+    expect(third).toMatchObject({ state: 'processed', ruleName: 'Urgent from the boss' });
+
+    expect((await s.admin.post('/api/email-rules/reorder', { ids: [urgent.id] })).status).toBe(422);
+    expect((await s.admin.post('/api/email-rules/reorder', { ids: [urgent.id, ignore.id, 424242] })).status).toBe(422);
+  });
+
+  it('matches mailbox, to/cc, body, equals/contains/regex case-insensitively, all vs any', async () => {
+    await clear();
+    await rule({
+      name: 'Billing on the other mailbox', match: 'all',
+      conditions: [
+        { field: 'mailbox', value: otherMailboxId },
+        { field: 'to', operator: 'equals', value: 'BILLING@example.test' },
+        { field: 'body', operator: 'regex', value: 'invoice\\s+#\\d+' },
+      ],
+      actions: [{ type: 'create-ticket', params: { priority: 2 } }],
+    });
+    const inOther = await ingest(s, otherMailboxId, buildMail({ to: 'helpdesk@example.test', headers: { Cc: 'Billing@Example.test' }, body: 'About INVOICE  #42 please' }));
+    expect(inOther.ruleName).toBe('Billing on the other mailbox');
+    const inFirst = await ingest(s, mailboxId, buildMail({ to: 'billing@example.test', body: 'About invoice #42' }));
+    expect(inFirst.ruleName).toBeNull();
+    const noBody = await ingest(s, otherMailboxId, buildMail({ to: 'billing@example.test', body: 'no number here' }));
+    expect(noBody.ruleName).toBeNull();
+  });
+
+  it('adds to an existing ticket by id, and groups by a subject key', async () => {
+    await clear();
+    const target = await s.admin.post('/api/tickets', { summary: 'Collector' });
+    await rule({
+      name: 'Collect', conditions: [{ field: 'subject', operator: 'contains', value: 'collect me' }],
+      actions: [{ type: 'add-to-ticket', params: { ticketId: target.body.id } }],
+    });
+    await rule({
+      name: 'Alerts', conditions: [{ field: 'subject', operator: 'contains', value: 'Alert{' }],
+      actions: [{ type: 'create-ticket', params: { groupBySubject: 'Alert\\{([0-9a-f-]+)\\}', priority: 2 } }],
+    });
+    const c = await ingest(s, mailboxId, buildMail({ subject: 'please collect me' }));
+    expect(c).toMatchObject({ state: 'processed', ticketId: target.body.id, ruleName: 'Collect' });
+    const a1 = await ingest(s, mailboxId, buildMail({ subject: 'Disk - Alert{aaaa-1}' }));
+    const a2 = await ingest(s, mailboxId, buildMail({ subject: 'Disk again - Alert{AAAA-1}' }));
+    const b1 = await ingest(s, mailboxId, buildMail({ subject: 'CPU - Alert{bbbb-2}' }));
+    expect(a2.ticketId).toBe(a1.ticketId);
+    expect(b1.ticketId).not.toBe(a1.ticketId);
+    expect(a2.reason).toMatch(new RegExp(`added to ticket #${a1.ticketId}`));
+    // Once that ticket is closed, the same key opens a new one.
+    await s.admin.post(`/api/tickets/${a1.ticketId}/close`, {});
+    const a3 = await ingest(s, mailboxId, buildMail({ subject: 'Disk third - Alert{aaaa-1}' }));
+    expect(a3.ticketId).not.toBe(a1.ticketId);
+    const a4 = await ingest(s, mailboxId, buildMail({ subject: 'Disk fourth - Alert{aaaa-1}' }));
+    expect(a4.ticketId).toBe(a3.ticketId);
+  });
+
+  it('runs an action a module provides and validates its params on save', async () => {
+    // The module registry is read when rules are saved and mail is processed: add a module action at runtime.
+    const { z } = await import('zod');
+    const seen: string[] = [];
+    s.ctx.modules.push({
+      key: 'test-module', name: 'Test', description: '', jobs: [], ticketHooks: {}, routes: () => {}, schedules: async () => [], isEnabled: async () => true,
+      ruleActions: [{
+        type: 'test-module.tag', label: 'Tag', params: z.object({ tag: z.string().min(1) }),
+        async run(_trx, mail, p) {
+          seen.push(`${p.tag}:${mail.subject}`);
+          return { outcome: 'ignored', reason: `tagged ${p.tag}` };
+        },
+      }],
+    });
+    await clear();
+    expect((await s.admin.post('/api/email-rules', { name: 'm', actions: [{ type: 'test-module.tag', params: {} }] })).status).toBe(422);
+    await rule({ name: 'Module rule', conditions: [{ field: 'subject', operator: 'contains', value: 'tag me' }], actions: [{ type: 'test-module.tag', params: { tag: 'x' } }] });
+    const m = await ingest(s, mailboxId, buildMail({ subject: 'please tag me' }));
+    expect(m).toMatchObject({ state: 'ignored', ruleName: 'Module rule', reason: 'tagged x' });
+    expect(seen).toEqual(['x:please tag me']);
+    s.ctx.modules.pop();
+    // Without the module, its rule fails the message (and it can be replayed once the module is back).
+    const orphan = await ingest(s, mailboxId, buildMail({ subject: 'tag me again' }));
+    expect(orphan).toMatchObject({ state: 'failed', ruleName: 'Module rule' });
+    expect(orphan.reason).toMatch(/test-module\.tag/);
+  });
+
+  it('ensureSystemRule creates a module rule once; user edits win; delete needs force', async () => {
+    await clear();
+    await rule({ name: 'Catch-all', conditions: [], actions: [{ type: 'create-ticket' }] });
+    const input = {
+      systemKey: 'datto-rmm-alerts', name: 'Datto RMM Alerts',
+      conditions: [{ field: 'from' as const, operator: 'equals' as const, value: 'alerts@rmm.example.com' }],
+      actions: [{ type: 'ignore', params: { reason: 'module' } }],
+    };
+    const made = await s.ctx.db.transaction().execute((trx) => ensureSystemRule(trx, input));
+    expect(made).toMatchObject({ name: 'Datto RMM Alerts', systemKey: 'datto-rmm-alerts', enabled: true });
+    const list = (await s.admin.get('/api/email-rules')).body.items;
+    expect(list[0].systemKey).toBe('datto-rmm-alerts');
+
+    await s.admin.patch(`/api/email-rules/${made.id}`, { name: 'My Datto rule', enabled: false });
+    const again = await ensureSystemRule(s.ctx.db, { ...input, name: 'Datto RMM Alerts (new)' });
+    expect(again).toMatchObject({ id: made.id, name: 'My Datto rule', enabled: false });
+    expect((await s.admin.get('/api/email-rules')).body.items.filter((r: any) => r.systemKey === 'datto-rmm-alerts')).toHaveLength(1);
+
+    const updated = await updateSystemRule(s.ctx.db, 'datto-rmm-alerts', { conditions: [{ field: 'from', operator: 'equals', value: 'new@rmm.example.com' }] });
+    expect(updated?.conditions[0]).toMatchObject({ value: 'new@rmm.example.com' });
+    expect(await updateSystemRule(s.ctx.db, 'no-such-key', { name: 'x' })).toBeNull();
+    await expect(ensureSystemRule(s.ctx.db, { ...input, systemKey: 'bad', conditions: [{ field: 'subject', operator: 'regex', value: '(' }] as any }))
+      .rejects.toThrow(/conditions\.0\.value/);
+
+    const del = await s.admin.delete(`/api/email-rules/${made.id}`);
+    expect(del.status).toBe(409);
+    expect(del.body.error.message).toMatch(/force=true/);
+    expect((await s.admin.delete(`/api/email-rules/${made.id}?force=true`)).status).toBe(204);
+  });
+});

@@ -1,0 +1,170 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestServer, type TestServer } from '../support/test-server.ts';
+import { buildMail, createMailbox } from '../support/mail-helpers.ts';
+import { dovecotSkipReason, startDovecot, type Dovecot } from '../support/dovecot.ts';
+import { STORED_KEYWORD } from '../../src/mail/receivers/imap-receiver.ts';
+
+const skip = dovecotSkipReason();
+if (skip) console.warn(skip);
+
+const messageRow = (s: TestServer, messageId: string) =>
+  s.ctx.db.selectFrom('inbound_messages').select(['id', 'state', 'ticket_id', 'mailbox_id']).where('message_id', '=', messageId).executeTakeFirst();
+
+const processedRow = (s: TestServer, messageId: string, timeoutMs = 10_000) =>
+  eventually(async () => {
+    const r = await messageRow(s, messageId);
+    return r && r.state !== 'received' ? r : undefined;
+  }, timeoutMs);
+
+describe.skipIf(!!skip)('IMAP receiver against a real dovecot', () => {
+  let s: TestServer;
+  let dovecot: Dovecot;
+  let mailboxId: number;
+  const health = async () => (await s.admin.get(`/api/mailboxes/${mailboxId}`)).body.health;
+
+  beforeAll(async () => {
+    dovecot = await startDovecot();
+    s = await startTestServer();
+    mailboxId = await createMailbox(s, {
+      name: 'IMAP inbox', kind: 'imap',
+      imap: { host: dovecot.host, port: dovecot.port, tls: 'none', username: dovecot.user, password: dovecot.password, pollSeconds: 300 },
+    });
+    await eventually(async () => (await health()).connected);
+  });
+  afterAll(async () => {
+    await s?.stop();
+    await dovecot?.close();
+  });
+
+  it('keeps the password write-only and encrypted', async () => {
+    const box = (await s.admin.get(`/api/mailboxes/${mailboxId}`)).body;
+    expect(box.imap).toMatchObject({ host: dovecot.host, username: dovecot.user, passwordSet: true, folder: 'INBOX', processedFolder: null });
+    expect(JSON.stringify(box)).not.toContain(dovecot.password);
+    const row = await s.ctx.db.selectFrom('mailboxes').selectAll().where('id', '=', mailboxId).executeTakeFirstOrThrow();
+    expect(row.settings).not.toContain(dovecot.password);
+    expect(row.secret_enc).toMatch(/^v1:/);
+    expect(row.secret_enc).not.toContain(dovecot.password);
+  });
+
+  it('tickets a message appended to the mailbox within seconds (IDLE), then flags it', async () => {
+    const started = Date.now();
+    await dovecot.append(buildMail({ subject: 'Arrived by IMAP', messageId: '<imap-1@example.com>' }));
+    const row = await processedRow(s, '<imap-1@example.com>', 5000);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(row).toMatchObject({ state: 'processed', mailbox_id: mailboxId });
+    expect((await s.admin.get(`/api/tickets/${row.ticket_id}`)).body.summary).toBe('Arrived by IMAP');
+    const flags = await eventually(async () => {
+      const m = (await dovecot.listFolder()).find((x) => x.messageId === '<imap-1@example.com>');
+      return m?.flags.includes(STORED_KEYWORD) ? m.flags : undefined;
+    });
+    expect(flags).toEqual(expect.arrayContaining(['\\Seen', STORED_KEYWORD]));
+    expect((await health()).lastMessageAt).toBeTypeOf('string');
+  });
+
+  it('does not flag or move a message it could not store; does so once it is stored', async () => {
+    // Move mode with a short poll, so the retry after the outage does not wait for new mail.
+    const patched = await s.admin.patch(`/api/mailboxes/${mailboxId}`, { imap: { processedFolder: 'Relaydesk/Done', pollSeconds: 1 } });
+    expect(patched.body.imap).toMatchObject({ processedFolder: 'Relaydesk/Done', pollSeconds: 1, passwordSet: true });
+    // The receiver restarts with the new settings and creates the folder.
+    await eventually(async () => {
+      const c = dovecot.client();
+      await c.connect();
+      try {
+        return (await c.list()).some((f) => f.path.startsWith('Relaydesk'));
+      } finally {
+        await c.logout().catch(() => c.close());
+      }
+    });
+
+    await sql`alter table inbound_messages rename to inbound_messages_away`.execute(s.ctx.db);
+    try {
+      await dovecot.append(buildMail({ subject: 'During a database outage', messageId: '<imap-2@example.com>' }));
+      // The API reads the inbox table too, so look at the mailbox row itself during the outage.
+      const h = await eventually(async () => {
+        const x = await s.ctx.db.selectFrom('mailboxes').select(['health_connected', 'health_last_error']).where('id', '=', mailboxId).executeTakeFirst();
+        return x?.health_last_error?.includes('cannot store mail') ? x : undefined;
+      });
+      expect(h.health_connected).toBe(1);
+      const inbox = await dovecot.listFolder('INBOX');
+      const waiting = inbox.find((m) => m.messageId === '<imap-2@example.com>');
+      expect(waiting, 'still in INBOX').toBeTruthy();
+      expect(waiting!.flags).not.toContain('\\Seen');
+    } finally {
+      await sql`alter table inbound_messages_away rename to inbound_messages`.execute(s.ctx.db);
+    }
+    const row = await processedRow(s, '<imap-2@example.com>');
+    expect(row.state).toBe('processed');
+    await eventually(async () => (await dovecot.listFolder('Relaydesk/Done')).some((m) => m.messageId === '<imap-2@example.com>'));
+    expect((await dovecot.listFolder('INBOX')).some((m) => m.messageId === '<imap-2@example.com>')).toBe(false);
+    expect((await health()).lastError).toBeNull();
+  });
+
+  it('reconnects after the server restarts and picks up mail delivered while it was down', async () => {
+    await dovecot.stop();
+    const down = await eventually(async () => {
+      const h = await health();
+      return !h.connected && h.lastError ? h : undefined;
+    });
+    expect(down.lastError).toMatch(/IMAP/);
+    dovecot.deliverToMaildir(buildMail({ subject: 'Delivered while down', messageId: '<imap-3@example.com>' }).toString());
+    await dovecot.start();
+    const row = await processedRow(s, '<imap-3@example.com>', 20_000);
+    expect(row.state).toBe('processed');
+    expect((await s.admin.get(`/api/tickets/${row.ticket_id}`)).body.summary).toBe('Delivered while down');
+    expect(await health()).toMatchObject({ connected: true, lastError: null });
+  }, 40_000);
+
+  it('shows a wrong password in the mailbox health without crashing, and recovers when fixed', async () => {
+    await s.admin.patch(`/api/mailboxes/${mailboxId}`, { imap: { password: 'wrong-password' } });
+    const h = await eventually(async () => {
+      const x = await health();
+      return x.lastError?.includes('login failed') ? x : undefined;
+    }, 15_000);
+    expect(h.connected).toBe(false);
+    expect(h.lastError).not.toContain('wrong-password');
+    expect((await s.anonymous.get('/api/health')).body.status).toBe('ok');
+    await s.admin.put(`/api/mailboxes/${mailboxId}`, {
+      name: 'IMAP inbox', kind: 'imap',
+      imap: { host: dovecot.host, port: dovecot.port, tls: 'none', username: dovecot.user, password: dovecot.password, processedFolder: 'Relaydesk/Done', pollSeconds: 1 },
+    });
+    await eventually(async () => {
+      const x = await health();
+      return x.connected && !x.lastError;
+    }, 15_000);
+    // A PUT without the password keeps the stored one.
+    await s.admin.put(`/api/mailboxes/${mailboxId}`, {
+      name: 'IMAP inbox renamed', kind: 'imap',
+      imap: { host: dovecot.host, port: dovecot.port, tls: 'none', username: dovecot.user, processedFolder: 'Relaydesk/Done', pollSeconds: 1 },
+    });
+    await dovecot.append(buildMail({ subject: 'After the fix', messageId: '<imap-4@example.com>' }));
+    expect((await processedRow(s, '<imap-4@example.com>', 15_000)).state).toBe('processed');
+  }, 40_000);
+});
+
+describe.skipIf(!!skip)('IMAP with STARTTLS', () => {
+  it('connects over STARTTLS to a server with a self-signed certificate when verification is off', async () => {
+    const dovecot = await startDovecot({ tls: true });
+    const s = await startTestServer();
+    try {
+      const id = await createMailbox(s, {
+        name: 'TLS inbox', kind: 'imap',
+        imap: { host: dovecot.host, port: dovecot.port, tls: 'starttls', tlsVerify: false, username: dovecot.user, password: dovecot.password, pollSeconds: 300 },
+      });
+      await eventually(async () => (await s.admin.get(`/api/mailboxes/${id}`)).body.health.connected);
+      await dovecot.append(buildMail({ subject: 'Over TLS', messageId: '<imap-tls-1@example.com>' }));
+      expect((await processedRow(s, '<imap-tls-1@example.com>')).state).toBe('processed');
+      // With verification on, the self-signed certificate is refused and the health says so.
+      await s.admin.patch(`/api/mailboxes/${id}`, { imap: { tlsVerify: true } });
+      const h = await eventually(async () => {
+        const x = (await s.admin.get(`/api/mailboxes/${id}`)).body.health;
+        return x.lastError ? x : undefined;
+      }, 15_000);
+      expect(h.connected).toBe(false);
+      expect(h.lastError).toMatch(/certificate/i);
+    } finally {
+      await s.stop();
+      await dovecot.close();
+    }
+  }, 40_000);
+});

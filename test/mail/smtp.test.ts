@@ -1,0 +1,138 @@
+import net from 'node:net';
+import nodemailer from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import { startSmtpReceiver } from '../../src/mail/receivers/smtp-receiver.ts';
+import { eventually, startTestServer, type TestServer } from '../support/test-server.ts';
+import { buildMail, createMailbox, freePort, settled } from '../support/mail-helpers.ts';
+
+const send = (port: number, to: string, raw: Buffer | string, from = 'sender@example.com') =>
+  nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true }).sendMail({ envelope: { from, to: [to] }, raw });
+
+describe('inbound SMTP receiver (real server, real client)', () => {
+  let s: TestServer;
+  let port: number;
+  let mailboxId: number;
+  beforeAll(async () => {
+    s = await startTestServer();
+    port = await freePort();
+    mailboxId = await createMailbox(s, { name: 'Inbound SMTP', kind: 'smtp', smtp: { port, addresses: ['Helpdesk@Example.test', 'support@example.test'], maxMessageBytes: 64 * 1024 } });
+    await eventually(async () => (await s.admin.get(`/api/mailboxes/${mailboxId}`)).body.health.connected);
+  });
+  afterAll(async () => { await s?.stop(); });
+
+  it('accepts mail for its addresses, answers 250 once stored, and makes a ticket', async () => {
+    const raw = buildMail({ subject: 'Sent over SMTP', messageId: '<smtp-1@example.com>', body: 'Hello over SMTP.' });
+    const info = await send(port, 'helpdesk@example.test', raw);
+    expect(info.response).toMatch(/^250 .*stored as message (\d+)/);
+    // The 250 came after the commit: the message is there the moment the client has its answer.
+    const stored = await s.ctx.db.selectFrom('inbound_messages').select(['id', 'mailbox_id']).where('message_id', '=', '<smtp-1@example.com>').executeTakeFirst();
+    expect(stored?.mailbox_id).toBe(mailboxId);
+    const msg = await settled(s, stored!.id);
+    expect(msg.state).toBe('processed');
+    const t = await s.admin.get(`/api/tickets/${msg.ticketId}`);
+    expect(t.body).toMatchObject({ summary: 'Sent over SMTP', source: 'email', details: 'Hello over SMTP.' });
+    const box = (await s.admin.get(`/api/mailboxes/${mailboxId}`)).body;
+    expect(box.health).toMatchObject({ connected: true, lastError: null });
+    expect(box.health.lastMessageAt).toBeTypeOf('string');
+    expect(box.smtp).toMatchObject({ port, addresses: ['helpdesk@example.test', 'support@example.test'] });
+  });
+
+  it('the same message sent twice is recorded once', async () => {
+    const raw = buildMail({ subject: 'Twice over SMTP', messageId: '<smtp-2@example.com>' });
+    const a = await send(port, 'support@example.test', raw);
+    const b = await send(port, 'support@example.test', raw);
+    expect(a.response).toMatch(/stored as message/);
+    expect(b.response).toMatch(/already stored as message/);
+    const rows = await s.ctx.db.selectFrom('inbound_messages').select('id').where('message_id', '=', '<smtp-2@example.com>').execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it('refuses RCPT TO for an address that is not the mailbox’s', async () => {
+    const err = await send(port, 'someone-else@example.test', buildMail()).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.responseCode).toBe(550);
+    expect(err.response).toMatch(/no such mailbox/);
+  });
+
+  it('refuses a message over the size limit', async () => {
+    const raw = buildMail({ subject: 'Too big', body: 'x'.repeat(200 * 1024) });
+    const err = await send(port, 'helpdesk@example.test', raw).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.responseCode).toBe(552);
+    const rows = await s.ctx.db.selectFrom('inbound_messages').select('id').where('subject', '=', 'Too big').execute();
+    expect(rows).toHaveLength(0);
+  });
+
+  it('shows a listen failure in the mailbox health', async () => {
+    const blocker = net.createServer();
+    const busyPort = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)));
+    try {
+      const id = await createMailbox(s, { name: 'Busy port', kind: 'smtp', smtp: { port: busyPort, addresses: ['x@example.test'] } });
+      const health = await eventually(async () => {
+        const h = (await s.admin.get(`/api/mailboxes/${id}`)).body.health;
+        return h.lastError ? h : undefined;
+      });
+      expect(health.connected).toBe(false);
+      expect(health.lastError).toMatch(/cannot listen on port/);
+      expect((await s.admin.post('/api/mailboxes', { name: 'Same port', kind: 'smtp', smtp: { port: busyPort, addresses: ['y@example.test'] } })).status).toBe(409);
+      await s.admin.patch(`/api/mailboxes/${id}`, { enabled: false });
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('SMTP receiver when the message cannot be stored', () => {
+  it('answers 4xx, so the sender keeps the message and tries again', async () => {
+    const port = await freePort();
+    let failing = true;
+    const stored: Buffer[] = [];
+    const receiver = await startSmtpReceiver({
+      mailboxId: 1, host: '127.0.0.1', logger: createLogger('silent'),
+      settings: { port, addresses: ['helpdesk@example.test'], maxMessageBytes: 1024 * 1024 },
+      health: async () => {},
+      async store(raw) {
+        if (failing) throw new Error('database is locked');
+        await new Promise((r) => setTimeout(r, 200));
+        stored.push(raw);
+        return { id: 7, state: 'received', duplicate: false };
+      },
+    });
+    try {
+      const err = await send(port, 'helpdesk@example.test', buildMail({ subject: 'During the outage' })).catch((e) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err.responseCode).toBe(451);
+      expect(stored).toHaveLength(0);
+
+      failing = false;
+      const started = Date.now();
+      const info = await send(port, 'helpdesk@example.test', buildMail({ subject: 'During the outage' }));
+      // 250 only after the (slow) store resolved.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(180);
+      expect(info.response).toMatch(/^250 .*stored as message 7/);
+      expect(stored).toHaveLength(1);
+      expect(stored[0]!.toString()).toContain('Subject: During the outage');
+    } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('answers 4xx on the real server while the inbox table cannot be written', async () => {
+    const s = await startTestServer();
+    try {
+      const port = await freePort();
+      const id = await createMailbox(s, { name: 'SMTP', kind: 'smtp', smtp: { port, addresses: ['helpdesk@example.test'] } });
+      await eventually(async () => (await s.admin.get(`/api/mailboxes/${id}`)).body.health.connected);
+      const { sql } = await import('kysely');
+      await sql`alter table inbound_messages rename to inbound_messages_away`.execute(s.ctx.db);
+      const err = await send(port, 'helpdesk@example.test', buildMail({ subject: 'While the database fails' })).catch((e) => e);
+      await sql`alter table inbound_messages_away rename to inbound_messages`.execute(s.ctx.db);
+      expect(err.responseCode).toBe(451);
+      const info = await send(port, 'helpdesk@example.test', buildMail({ subject: 'While the database fails' }));
+      expect(info.response).toMatch(/^250 /);
+    } finally {
+      await s.stop();
+    }
+  });
+});

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, eventually, type TestServer } from '../support/test-server.ts';
+import { buildMail, createMailbox, ingest, settled, startRestartableServer, upload } from '../support/mail-helpers.ts';
+
+describe('upload path and the durable inbox', () => {
+  let s: TestServer;
+  let mailboxId: number;
+  beforeAll(async () => {
+    s = await startTestServer();
+    mailboxId = await createMailbox(s);
+  });
+  afterAll(async () => { await s?.stop(); });
+
+  it('turns an uploaded mail into a ticket with an email action', async () => {
+    const msg = await ingest(s, mailboxId, buildMail({ subject: 'VPN does not connect', body: 'Since this morning the VPN fails.' }));
+    expect(msg).toMatchObject({ state: 'processed', mailboxId, subject: 'VPN does not connect', from: 'customer@example.com', ruleName: null });
+    const t = await s.admin.get(`/api/tickets/${msg.ticketId}`);
+    expect(t.body).toMatchObject({ summary: 'VPN does not connect', source: 'email', details: 'Since this morning the VPN fails.' });
+    const types = await s.admin.get('/api/ticket-types');
+    expect(t.body.ticketTypeId).toBe(types.body.items.find((x: any) => x.isDefault).id);
+    const actions = await s.admin.get(`/api/tickets/${msg.ticketId}/actions`);
+    const email = actions.body.items.find((a: any) => a.kind === 'email');
+    expect(email.data).toMatchObject({ from: 'customer@example.com', subject: 'VPN does not connect', to: ['helpdesk@example.test'] });
+    expect(email.body).toBe('Since this morning the VPN fails.');
+  });
+
+  it('records the same bytes once: 202 for new, 200 with the existing id for a duplicate', async () => {
+    const raw = buildMail({ subject: 'Sent twice' });
+    const first = await upload(s, mailboxId, raw);
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ duplicate: false });
+    const again = await upload(s, mailboxId, raw, 'application/octet-stream');
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: first.body.id, duplicate: true });
+    // The same message relayed again (another Received line, CRLF turned into LF) is the same message.
+    const relayed = Buffer.from(`Received: from mx2.example.com by mx.example.test; Fri, 20 Nov 2026 09:16:00 +0000\n${raw.toString().replace(/\r\n/g, '\n')}`);
+    const third = await upload(s, mailboxId, relayed, 'text/plain');
+    expect(third.status).toBe(200);
+    expect(third.body.id).toBe(first.body.id);
+    await settled(s, first.body.id);
+    const list = await s.admin.get(`/api/mailboxes/${mailboxId}/messages?limit=200`);
+    expect(list.body.items.filter((m: any) => m.subject === 'Sent twice')).toHaveLength(1);
+    const tickets = await s.admin.get('/api/tickets?q=Sent%20twice');
+    expect(tickets.body.items).toHaveLength(1);
+  });
+
+  it('refuses an empty body, an unknown mailbox and a JSON body', async () => {
+    expect((await upload(s, mailboxId, Buffer.alloc(0))).status).toBe(400);
+    expect((await upload(s, 99999, buildMail())).status).toBe(404);
+    const json = await s.admin.post(`/api/mailboxes/${mailboxId}/messages`, { not: 'mail' });
+    expect(json.status).toBe(400);
+    expect(json.body.error.message).toMatch(/message\/rfc822/);
+  });
+
+  it('serves the raw bytes as message/rfc822, never rendered', async () => {
+    const raw = buildMail({ subject: 'Raw <b>bold</b>', body: '<script>alert(1)</script>' });
+    const r = await upload(s, mailboxId, raw);
+    const viaApi = await s.admin.get(`/api/inbound-messages/${r.body.id}/raw`);
+    expect(viaApi.status).toBe(200);
+    expect(viaApi.headers.get('content-type')).toBe('message/rfc822');
+    expect(viaApi.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(viaApi.body).toBe(raw.toString());
+    expect((await s.anonymous.get(`/api/inbound-messages/${r.body.id}/raw`)).status).toBe(401);
+  });
+
+  it('lists the inbox trace newest first, filtered by state, keyset paged', async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await upload(s, mailboxId, buildMail({ subject: `Paging ${i}` }))).body.id);
+    await settled(s, ids[4]!);
+    const page1 = await s.admin.get(`/api/mailboxes/${mailboxId}/messages?limit=2`);
+    expect(page1.body.items).toHaveLength(2);
+    expect(page1.body.items[0].id).toBeGreaterThan(page1.body.items[1].id);
+    expect(page1.body.nextCursor).toBeTypeOf('string');
+    const page2 = await s.admin.get(`/api/mailboxes/${mailboxId}/messages?limit=2&cursor=${page1.body.nextCursor}`);
+    expect(page2.body.items[0].id).toBeLessThan(page1.body.items[1].id);
+    for (const m of page1.body.items) {
+      expect(Object.keys(m)).toEqual(expect.arrayContaining(['id', 'mailboxId', 'messageId', 'subject', 'from', 'receivedAt', 'state', 'ruleName', 'ticketId', 'reason']));
+    }
+    const processed = await s.admin.get(`/api/mailboxes/${mailboxId}/messages?state=processed&limit=200`);
+    expect(processed.body.items.every((m: any) => m.state === 'processed')).toBe(true);
+    expect((await s.admin.get(`/api/mailboxes/${mailboxId}/messages?state=bogus`)).status).toBe(400);
+  });
+
+  it('records a malformed message as failed with the reason, and keeps working', async () => {
+    const bad = await ingest(s, mailboxId, Buffer.from('\u0000\u0001 this is not mail at all'));
+    expect(bad.state).toBe('failed');
+    expect(bad.reason).toMatch(/not an RFC 822 message/);
+    const good = await ingest(s, mailboxId, buildMail({ subject: 'After the bad one' }));
+    expect(good.state).toBe('processed');
+  });
+
+  it('replays a failed or ignored message and refuses to replay a processed one', async () => {
+    // A rule that ignores mail from a sender; the message is ignored, the rule is removed, the replay makes a ticket.
+    const rule = await s.admin.post('/api/email-rules', {
+      name: 'Ignore the newsletter', conditions: [{ field: 'from', operator: 'equals', value: 'news@vendor.example' }],
+      actions: [{ type: 'ignore', params: { reason: 'newsletter' } }],
+    });
+    const ignored = await ingest(s, mailboxId, buildMail({ from: 'news@vendor.example', subject: 'Actually a real request' }));
+    expect(ignored).toMatchObject({ state: 'ignored', ruleName: 'Ignore the newsletter', reason: 'newsletter', ticketId: null });
+    expect((await s.admin.delete(`/api/email-rules/${rule.body.id}`)).status).toBe(204);
+    const replay = await s.admin.post(`/api/inbound-messages/${ignored.id}/replay`);
+    expect(replay.status).toBe(200);
+    const after = await settled(s, ignored.id);
+    expect(after).toMatchObject({ state: 'processed', ruleName: null });
+    expect(after.ticketId).toBeTypeOf('number');
+    expect((await s.admin.post(`/api/inbound-messages/${ignored.id}/replay`)).status).toBe(409);
+    expect((await s.admin.post('/api/inbound-messages/999999/replay')).status).toBe(404);
+
+    // A failed one: an add-to-ticket rule pointing at a ticket that does not exist.
+    const broken = await s.admin.post('/api/email-rules', {
+      name: 'To a missing ticket', conditions: [{ field: 'subject', operator: 'contains', value: 'route me' }],
+      actions: [{ type: 'add-to-ticket', params: { ticketId: 987654 } }],
+    });
+    const failed = await ingest(s, mailboxId, buildMail({ subject: 'please route me' }));
+    expect(failed).toMatchObject({ state: 'failed', ruleName: 'To a missing ticket' });
+    expect(failed.reason).toMatch(/Ticket 987654 not found/);
+    await s.admin.patch(`/api/email-rules/${broken.body.id}`, { enabled: false });
+    await s.admin.post(`/api/inbound-messages/${failed.id}/replay`);
+    expect(await settled(s, failed.id)).toMatchObject({ state: 'processed' });
+  });
+
+  it('keeps attachments with the ticket and serves them as downloads', async () => {
+    const boundary = 'b1';
+    const raw = Buffer.from([
+      'From: a@example.com', 'To: helpdesk@example.test', 'Subject: With a log', 'Message-ID: <att-1@example.com>', 'MIME-Version: 1.0',
+      `Content-Type: multipart/mixed; boundary="${boundary}"`, '', `--${boundary}`, 'Content-Type: text/plain', '', 'See the log.', `--${boundary}`,
+      'Content-Type: text/html; name="page.html"', 'Content-Disposition: attachment; filename="page.html"', 'Content-Transfer-Encoding: base64', '',
+      Buffer.from('<script>alert(1)</script>').toString('base64'), `--${boundary}--`, '',
+    ].join('\r\n'));
+    const msg = await ingest(s, mailboxId, raw);
+    const list = await s.admin.get(`/api/tickets/${msg.ticketId}/attachments`);
+    expect(list.body.items).toHaveLength(1);
+    expect(list.body.items[0]).toMatchObject({ filename: 'page.html', contentType: 'text/html', size: 25, inboundMessageId: msg.id });
+    const dl = await s.admin.get(`/api/attachments/${list.body.items[0].id}`);
+    expect(dl.headers.get('content-disposition')).toMatch(/^attachment; filename="page.html"/);
+    expect(dl.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(dl.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(dl.body).toBe('<script>alert(1)</script>');
+    expect((await s.admin.get('/api/attachments/999999')).status).toBe(404);
+    expect((await s.admin.get('/api/tickets/999999/attachments')).status).toBe(404);
+  });
+
+  it('a message whose actions fail rolls back alone: its partial writes vanish, its batch neighbours are processed', async () => {
+    const rule = await s.admin.post('/api/email-rules', {
+      name: 'Half works', conditions: [{ field: 'subject', operator: 'contains', value: 'half works' }],
+      actions: [{ type: 'create-ticket' }, { type: 'add-to-ticket', params: { ticketId: 555555 } }],
+    });
+    const subjects = Array.from({ length: 12 }, (_, i) => (i === 5 ? 'this half works only' : `Neighbour ${i}`));
+    const receipts = await Promise.all(subjects.map((subject) => upload(s, mailboxId, buildMail({ subject }))));
+    const results = await Promise.all(receipts.map((r) => settled(s, r.body.id)));
+    expect(results[5]).toMatchObject({ state: 'failed', ruleName: 'Half works', ticketId: null });
+    expect(results[5].reason).toMatch(/Ticket 555555 not found/);
+    for (const [i, m] of results.entries()) if (i !== 5) expect(m.state).toBe('processed');
+    // The ticket the first action made was rolled back with the message.
+    expect((await s.admin.get('/api/tickets?q=half%20works')).body.items).toHaveLength(0);
+    const neighbours = await Promise.all(results.filter((_, i) => i !== 5).map((m) => s.admin.get(`/api/tickets/${m.ticketId}`)));
+    expect(new Set(neighbours.map((t) => t.body.summary)).size).toBe(11);
+    await s.admin.delete(`/api/email-rules/${rule.body.id}`);
+  });
+
+  it('exports mail metrics', async () => {
+    const m = await fetch(`${s.url}/metrics`);
+    const text = await m.text();
+    expect(text).toMatch(/relaydesk_mail_received_total\{via="upload"\} \d+/);
+    expect(text).toMatch(/relaydesk_mail_processed_total\{outcome="ticket_created"\} \d+/);
+    expect(text).toMatch(/relaydesk_mail_processing_latency_seconds_count \d+/);
+  });
+});
+
+describe('nothing received is lost across a stop', () => {
+  it('processes at start what was stored but not processed before', async () => {
+    // A web-only instance stores mail without processing it, like a process that stopped right after storing.
+    const r = await startRestartableServer({ RELAYDESK_WORKERS: 'false' });
+    try {
+      const mailboxId = await createMailbox(r.server);
+      const receipt = await upload(r.server, mailboxId, buildMail({ subject: 'Stored before the crash' }));
+      expect(receipt.status).toBe(202);
+      await new Promise((res) => setTimeout(res, 300));
+      expect((await r.server.admin.get(`/api/inbound-messages/${receipt.body.id}`)).body.state).toBe('received');
+
+      // A row claimed by a processor that died (its lease still running) is not stuck either.
+      const orphan = await upload(r.server, mailboxId, buildMail({ subject: 'Claimed by a dead worker' }));
+      await r.server.ctx.db.updateTable('inbound_messages')
+        .set({ lease_until: new Date(Date.now() + 3600_000).toISOString(), locked_by: 'dead-worker' } as never)
+        .where('id', '=', orphan.body.id).execute();
+
+      const s2 = await r.restart({ RELAYDESK_WORKERS: 'true' });
+      const msg = await settled(s2, receipt.body.id);
+      expect(msg.state).toBe('processed');
+      const t = await s2.admin.get(`/api/tickets/${msg.ticketId}`);
+      expect(t.body.summary).toBe('Stored before the crash');
+      if (s2.ctx.dialect === 'sqlite') {
+        expect((await settled(s2, orphan.body.id)).state).toBe('processed');
+      } else {
+        // On PostgreSQL other instances may be alive: the lease is honoured until it lapses.
+        await s2.ctx.db.updateTable('inbound_messages').set({ lease_until: new Date(Date.now() - 1000).toISOString() } as never)
+          .where('id', '=', orphan.body.id).execute();
+        expect((await eventually(async () => {
+          const m = await s2.admin.get(`/api/inbound-messages/${orphan.body.id}`);
+          return m.body.state === 'processed' ? m.body : undefined;
+        })).state).toBe('processed');
+      }
+    } finally {
+      await r.close();
+    }
+  });
+});
