@@ -32,7 +32,7 @@ describe('the relaydesk process', () => {
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
-  it('migrates, creates an administrator from the CLI, serves, logs in, and keeps secrets out of the log', async () => {
+  it('migrates, creates an administrator from the CLI, serves, logs in, and keeps secrets out of the log', { timeout: 120_000 }, async () => {
     const dataDir = tempDir();
     const env = cleanEnv({ RELAYDESK_DATA_DIR: dataDir, HOST: '127.0.0.1' });
     const migrate = spawnSync(process.execPath, [bin, 'migrate'], { env, encoding: 'utf8' });
