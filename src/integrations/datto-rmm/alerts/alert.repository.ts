@@ -159,15 +159,31 @@ export const latestStorm = (exec: Executor, stormKey: string) =>
     .selectAll('s').select('t.status as ticket_status')
     .where('s.storm_key', '=', stormKey).orderBy('s.id', 'desc').limit(1).executeTakeFirst();
 
+/** The newest storm of each of these keys, in one query. */
+export async function latestStorms(exec: Executor, stormKeys: string[]) {
+  if (stormKeys.length === 0) return [];
+  const newest = exec.selectFrom('datto_alert_storms').select((eb) => eb.fn.max('id').as('id'))
+    .where('storm_key', 'in', stormKeys).groupBy('storm_key');
+  return exec.selectFrom('datto_alert_storms as s').leftJoin('tickets as t', 't.id', 's.ticket_id')
+    .selectAll('s').select('t.status as ticket_status')
+    .where('s.id', 'in', newest).execute();
+}
+
 export const insertStorm = (exec: Executor, row: Insertable<DattoAlertStormsTable>) =>
   exec.insertInto('datto_alert_storms').values(row).returningAll().executeTakeFirstOrThrow();
 
 /** `last` is the newest arrival counted, which never moves back. */
-export const bumpStorm = (exec: Executor, id: number, count: number, last: string) =>
-  exec.updateTable('datto_alert_storms').set((eb) => ({
-    alert_count: eb('alert_count', '+', count),
-    last_alert_at: eb.case().when('last_alert_at', '<', last).then(last).else(eb.ref('last_alert_at')).end(),
-  })).where('id', '=', id).execute();
+export const bumpStorm = (exec: Executor, id: number, count: number, last: string) => bumpStorms(exec, [{ id, count, last }]);
+
+/** Adds to several storms' counts in one statement. */
+export async function bumpStorms(exec: Executor, bumps: Array<{ id: number; count: number; last: string }>): Promise<void> {
+  if (bumps.length === 0) return;
+  const count = sql<number>`case ${sql.join(bumps.map((b) => sql`when id = ${b.id} then cast(${b.count} as integer)`), sql` `)} else 0 end`;
+  const last = sql<string>`case ${sql.join(bumps.map((b) => sql`when id = ${b.id} and last_alert_at < cast(${b.last} as text) then cast(${b.last} as text)`), sql` `)} else last_alert_at end`;
+  await exec.updateTable('datto_alert_storms')
+    .set({ alert_count: sql<number>`alert_count + ${count}`, last_alert_at: last })
+    .where('id', 'in', bumps.map((b) => b.id)).execute();
+}
 
 export const isStormTicket = async (exec: Executor, ticketId: number) =>
   !!(await exec.selectFrom('datto_alert_storms').select('id').where('ticket_id', '=', ticketId).executeTakeFirst());

@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import type { Executor } from '../../../db/database.ts';
 import type { DattoAlertsTable } from '../../../db/schema.ts';
-import { bumpStorm, insertStormAlerts, type DeviceTarget, type SiteLookup, type StormRow } from './alert.repository.ts';
+import { bumpStorms, insertStormAlerts, type DeviceTarget, type SiteLookup, type StormRow } from './alert.repository.ts';
 
 /**
  * What one transaction that takes in many alerts (a batch of webhook deliveries) may look up once:
@@ -56,7 +56,7 @@ export async function flushIntakeMemo(trx: Executor, memo: IntakeMemo): Promise<
     }
   }
   memo.stormAlerts.clear();
-  for (const [id, { count, last }] of memo.stormCounts) if (count > 0) await bumpStorm(trx, id, count, last);
+  await bumpStorms(trx, [...memo.stormCounts].filter(([, c]) => c.count > 0).map(([id, c]) => ({ id, ...c })));
   memo.stormCounts.clear();
   return lost;
 }

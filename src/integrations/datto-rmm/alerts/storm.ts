@@ -3,7 +3,7 @@ import { systemActor } from '../../../core/actor.ts';
 import type { TicketService } from '../../../core/tickets/ticket.service.ts';
 import type { DattoSettings } from '../settings.ts';
 import {
-  bumpStorm, countRecentAlerts, insertStorm, latestStorm, lockKey, recentAlertTickets, type AlertRow, type StormRow,
+  bumpStorm, countRecentAlerts, insertStorm, latestStorm, latestStorms, lockKey, recentAlertTickets, type AlertRow, type StormRow,
 } from './alert.repository.ts';
 import type { Targets } from './alert-targets.ts';
 import type { IntakeMemo } from './intake-memo.ts';
@@ -22,6 +22,17 @@ export function stormKeyOf(settings: DattoSettings, deviceUid: string | null | u
   if (!policy.enabled) return null;
   const key = policy.scope === 'device' ? deviceUid : dattoSiteUid;
   return key ? `${policy.scope}:${key}` : null;
+}
+
+/**
+ * Locks (in key order, so two batches never wait on each other crosswise) and reads the storms a
+ * batch will need, in one query.
+ */
+export async function prefetchStorms(trx: Tx, deps: { dialect: Dialect; memo: IntakeMemo }, stormKeys: string[]): Promise<void> {
+  const keys = stormKeys.filter((k) => !deps.memo.storms.has(k)).sort();
+  for (const key of keys) await lockKey(trx, deps.dialect, `datto-storm:${key}`);
+  for (const key of keys) deps.memo.storms.set(key, null);
+  for (const storm of await latestStorms(trx, keys)) deps.memo.storms.set(storm.storm_key, storm);
 }
 
 /** The storm of this key still going on at `at` (its ticket open, alerts within the window), read once per transaction. */

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Dialect, Executor } from '../../../db/database.ts';
 import type { WebhookDeliveriesTable } from '../../../db/schema.ts';
 import { MODULE_KEY } from '../settings.ts';
@@ -42,21 +42,27 @@ export const finishDelivery = (exec: Executor, id: number, outcome: DeliveryOutc
 
 export type DeliveryOutcome = { state: DeliveryState; ticketId: number | null; reason: string | null };
 
-/** Records the outcome of many deliveries; those with the same outcome (a storm's) in one statement. */
+/** Records the outcome of many deliveries in one statement per 500 (a storm's share one outcome each). */
 export async function finishDeliveries(exec: Executor, outcomes: Array<{ id: number } & DeliveryOutcome>, at: string): Promise<void> {
-  const groups = new Map<string, { outcome: DeliveryOutcome; ids: number[] }>();
-  for (const o of outcomes) {
-    const key = JSON.stringify([o.state, o.ticketId, o.reason]);
-    const g = groups.get(key) ?? { outcome: o, ids: [] };
-    g.ids.push(o.id);
-    groups.set(key, g);
-  }
-  for (const { outcome, ids } of groups.values()) {
-    for (let i = 0; i < ids.length; i += 500) {
-      await exec.updateTable('webhook_deliveries')
-        .set({ state: outcome.state, ticket_id: outcome.ticketId, reason: outcome.reason, processed_at: at })
-        .where('id', 'in', ids.slice(i, i + 500)).execute();
+  for (let i = 0; i < outcomes.length; i += 500) {
+    const groups = new Map<string, { outcome: DeliveryOutcome; ids: number[] }>();
+    for (const o of outcomes.slice(i, i + 500)) {
+      const key = JSON.stringify([o.state, o.ticketId, o.reason]);
+      const g = groups.get(key) ?? { outcome: o, ids: [] };
+      g.ids.push(o.id);
+      groups.set(key, g);
     }
+    const list = [...groups.values()];
+    const pick = <T>(value: (o: DeliveryOutcome) => T, type: 'text' | 'integer') =>
+      sql<T>`case ${sql.join(list.map((g) => sql`when id in (${sql.join(g.ids)}) then cast(${value(g.outcome)} as ${sql.raw(type)})`), sql` `)} end`;
+    await exec.updateTable('webhook_deliveries')
+      .set({
+        state: pick((o) => o.state, 'text'),
+        ticket_id: pick((o) => o.ticketId, 'integer'),
+        reason: pick((o) => o.reason, 'text'),
+        processed_at: at,
+      })
+      .where('id', 'in', list.flatMap((g) => g.ids)).execute();
   }
 }
 

@@ -4,7 +4,8 @@ import { ConflictError, NotFoundError } from '../../../errors.ts';
 import type { DattoContext } from '../module-part.ts';
 import type { DattoSettings } from '../settings.ts';
 import type { AlertIntake } from './alert-intake.service.ts';
-import { parseWebhookBody, type WebhookAlert } from './webhook-body.ts';
+import { parseWebhookBody, type ParsedWebhook, type WebhookAlert } from './webhook-body.ts';
+import { prefetchStorms, stormKeyOf } from './storm.ts';
 import { existingAlertUids } from './alert.repository.ts';
 import { createIntakeMemo, flushIntakeMemo, type IntakeMemo } from './intake-memo.ts';
 import {
@@ -77,11 +78,20 @@ export function createWebhookProcessor(ctx: DattoContext, intake: () => AlertInt
     processed: Map<string, Array<{ id: number; receivedAt: string }>>;
     memo: IntakeMemo;
     outcomes: Array<{ id: number; alertUid: string | null } & DeliveryOutcome>;
+    parsed: Map<number, ParsedWebhook>;
   };
 
-  const newBatch = async (trx: Tx, rows: DeliveryRow[]): Promise<Batch> => {
+  const newBatch = async (trx: Tx, rows: DeliveryRow[], { settings }: Loaded): Promise<Batch> => {
     const uids = [...new Set(rows.map((r) => r.alert_uid).filter((x): x is string => !!x))];
-    const batch: Batch = { processed: new Map(), memo: createIntakeMemo(await existingAlertUids(trx, uids)), outcomes: [] };
+    const batch: Batch = { processed: new Map(), memo: createIntakeMemo(await existingAlertUids(trx, uids)), outcomes: [], parsed: new Map() };
+    const stormKeys = new Set<string>();
+    for (const row of rows) {
+      const parsed = batch.parsed.get(row.id) ?? parseWebhookBody(row.body);
+      batch.parsed.set(row.id, parsed);
+      const key = parsed.ok ? stormKeyOf(settings, parsed.alert.facts.deviceUid, parsed.alert.facts.siteUid) : null;
+      if (key) stormKeys.add(key);
+    }
+    await prefetchStorms(trx, { dialect: ctx.dialect, memo: batch.memo }, [...stormKeys]);
     const shas = [...new Set(rows.map((r) => r.body_sha256).filter((x): x is string => !!x))];
     const earliest = rows.reduce((min, r) => (r.received_at < min ? r.received_at : min), rows[0]?.received_at ?? new Date().toISOString());
     for (const p of await processedWithBodies(trx, shas, new Date(Date.parse(earliest) - REPLAY_WINDOW_MS).toISOString())) {
@@ -145,7 +155,7 @@ export function createWebhookProcessor(ctx: DattoContext, intake: () => AlertInt
     try {
       const n = await ctx.db.transaction().execute(async (trx) => {
         const rows = await claimReceived(trx, ctx.dialect, BATCH[ctx.dialect]);
-        const batch = await newBatch(trx, rows);
+        const batch = await newBatch(trx, rows, loaded);
         for (const row of rows) await processIn(trx, row, loaded, batch);
         await closeBatch(trx, batch);
         return rows.length;
@@ -172,7 +182,7 @@ export function createWebhookProcessor(ctx: DattoContext, intake: () => AlertInt
         const [row] = await claimReceived(trx, ctx.dialect, 1);
         if (!row) return 0;
         current = row;
-        const batch = await newBatch(trx, [row]);
+        const batch = await newBatch(trx, [row], loaded);
         await processIn(trx, row, loaded, batch);
         await closeBatch(trx, batch);
         return 1;
