@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import type { Tx } from '../../../db/database.ts';
 import type { RuleActionDefinition } from '../../../rules/rule-action.ts';
 import type { DattoContext } from '../module-part.ts';
+import type { DattoSettings } from '../settings.ts';
 import type { AlertIntake } from './alert-intake.service.ts';
 import { alertSummaryOf, alertTagOf } from './alert-uid.ts';
 
@@ -10,7 +12,20 @@ export const ALERT_ACTION = 'datto-rmm.alert';
  * The "Datto RMM alert" rule action: takes the alert uid from the subject's `Alert{…}` and hands the
  * mail to the alert intake, in the transaction that records the message's outcome.
  */
-export function alertRuleAction(ctx: DattoContext, intake: () => AlertIntake): RuleActionDefinition<Record<string, never>> {
+export function alertRuleAction(ctx: DattoContext, intake: AlertIntake): RuleActionDefinition<Record<string, never>> {
+  // Read at most once a second (mail comes in bursts); a save in this process is seen at once.
+  let cached: { at: number; settings: DattoSettings; enabled: boolean } | null = null;
+  ctx.settings.onSaved(async () => {
+    cached = null;
+  });
+  const settingsIn = async (trx: Tx) => {
+    if (!cached || Date.now() - cached.at > 1_000) {
+      const loaded = await ctx.settings.load(trx);
+      cached = { at: Date.now(), settings: loaded.settings, enabled: loaded.enabled };
+    }
+    return cached;
+  };
+
   return {
     type: ALERT_ACTION,
     label: 'Datto RMM alert (one ticket per alert, linked to Datto)',
@@ -19,8 +34,8 @@ export function alertRuleAction(ctx: DattoContext, intake: () => AlertIntake): R
       const tag = alertTagOf(mail.subject);
       if (!tag.found) return { outcome: 'ignored', reason: 'not a Datto RMM alert: the subject has no Alert{…} tag' };
       if (!tag.uid) return { outcome: 'ignored', reason: `not a Datto RMM alert: Alert{${tag.raw.slice(0, 60)}} does not hold an alert uid` };
-      const { settings, enabled } = await ctx.settings.load(trx);
-      const outcome = await intake().raiseIn(trx, {
+      const { settings, enabled } = await settingsIn(trx);
+      const outcome = await intake.raiseIn(trx, {
         alertUid: tag.uid,
         via: 'email',
         event: 'raised',

@@ -3,7 +3,7 @@ import { upsertSchedule, type RecurringJob } from '../../../jobs/scheduler.ts';
 import type { DattoContext, ModulePart } from '../module-part.ts';
 import { readSettingsRow } from '../settings.repository.ts';
 import type { DattoSettings } from '../settings.ts';
-import { createAlertIntake, type AlertIntake } from './alert-intake.service.ts';
+import { createAlertIntake } from './alert-intake.service.ts';
 import { createAlertQueries } from './alert-query.service.ts';
 import { createAlertResolveService } from './alert-resolve.service.ts';
 import { alertRuleAction } from './alert-rule-action.ts';
@@ -19,7 +19,7 @@ import { createWebhookProcessor } from './webhook-processor.ts';
 import { webhookRoutes } from './webhook.routes.ts';
 
 /** Alerts by e-mail and webhook, enrichment, close → resolve, reconciliation and the lifecycle policies. */
-export function createAlertsPart(ctx: DattoContext): ModulePart & { intake: AlertIntake } {
+export function createAlertsPart(ctx: DattoContext): ModulePart {
   const intake = createAlertIntake({
     dialect: ctx.dialect,
     tickets: ctx.services.tickets,
@@ -27,17 +27,16 @@ export function createAlertsPart(ctx: DattoContext): ModulePart & { intake: Aler
       await ctx.queue.enqueue(enrich, { alertUid }, { uniqueKey: enrichKey(alertUid) }, trx);
     },
   });
-  const lazyIntake = () => intake;
 
   const access = createDattoAccess(ctx);
-  const enrich = enrichAlertJob(ctx, access, lazyIntake);
+  const enrich = enrichAlertJob(ctx, access, intake);
   const resolve = resolveAlertJob(ctx, access);
-  const reconcile = reconcileJob(ctx, lazyIntake);
-  const release = releaseHeldJob(ctx, access, lazyIntake);
+  const reconcile = reconcileJob(ctx, intake);
+  const release = releaseHeldJob(ctx, access, intake);
 
   const resolves = createAlertResolveService(ctx, () => resolve);
   const windows = createMaintenanceWindowService(ctx, () => release);
-  const webhooks = createWebhookProcessor(ctx, lazyIntake);
+  const webhooks = createWebhookProcessor(ctx, intake);
   const queries = createAlertQueries(ctx.db);
 
   const schedules = (settings: DattoSettings, enabled: boolean): Array<RecurringJob & { enabled: boolean }> => [
@@ -54,9 +53,8 @@ export function createAlertsPart(ctx: DattoContext): ModulePart & { intake: Aler
   });
 
   return {
-    intake,
     jobs: [enrich, resolve, reconcile, release],
-    ruleActions: [alertRuleAction(ctx, lazyIntake)],
+    ruleActions: [alertRuleAction(ctx, intake)],
     ticketHooks: resolves.hooks,
     schedules,
     async routes(app) {

@@ -16,7 +16,7 @@ export const enrichKey = (alertUid: string) => `datto-enrich:${alertUid}`;
  * customer, site, asset, priority and the diagnostics. The ticket exists already; this only adds to it,
  * so Datto being slow or down never holds a ticket back.
  */
-export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: () => AlertIntake) {
+export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: AlertIntake) {
   const recordFailure = async (alertUid: string, message: string, final: boolean) => {
     await ctx.db.transaction().execute(async (trx) => {
       const row = await lockAlert(trx, ctx.dialect, alertUid);
@@ -60,7 +60,7 @@ export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: (
       const { settings } = await ctx.settings.load();
       await ctx.db.transaction().execute(async (trx) => {
         const row = await lockAlert(trx, ctx.dialect, alertUid);
-        if (row) await intake().applyDattoAlertIn(trx, row, alert, settings);
+        if (row) await intake.applyDattoAlertIn(trx, row, alert, settings);
       });
       return { found: true, resolved: alert.resolved === true };
     },

@@ -32,7 +32,7 @@ export function deliveryOfAlert(alert: Alert, at: Date): AlertDelivery {
  * that Datto no longer lists is read once more and, when Datto says it is resolved, goes through the
  * "resolved in Datto" policy. Reads stay within the rate limit: the client paces them.
  */
-export function reconcileJob(ctx: DattoContext, intake: () => AlertIntake) {
+export function reconcileJob(ctx: DattoContext, intake: AlertIntake) {
   return defineJob({
     kind: 'datto-rmm.reconcile',
     payload: z.object({}).passthrough(),
@@ -73,7 +73,7 @@ export function reconcileJob(ctx: DattoContext, intake: () => AlertIntake) {
         }
         const uid = alert.alertUid.toLowerCase();
         if (await findAlert(ctx.db, uid)) continue;
-        const outcome = await ctx.db.transaction().execute((trx) => intake().raiseIn(trx, deliveryOfAlert(alert, new Date()), settings, true));
+        const outcome = await ctx.db.transaction().execute((trx) => intake.raiseIn(trx, deliveryOfAlert(alert, new Date()), settings, true));
         if (outcome.outcome === 'ticket_created') ticketed++;
       }
 
@@ -100,7 +100,7 @@ export function reconcileJob(ctx: DattoContext, intake: () => AlertIntake) {
           if (current.resolved !== true) continue;
           await ctx.db.transaction().execute(async (trx) => {
             const row = await lockAlert(trx, ctx.dialect, t.alert_uid);
-            if (row) await intake().resolvedInDattoIn(trx, row, settings, 'found by reconciliation', new Date());
+            if (row) await intake.resolvedInDattoIn(trx, row, settings, 'found by reconciliation', new Date());
           });
           resolved++;
         }

@@ -15,7 +15,7 @@ export const RELEASE_SCHEDULE = 'datto-rmm.release-held';
  * can be asked, an alert resolved during the window is marked resolved instead; when it cannot,
  * the alert is ticketed anyway (a lost alert is worse than a needless ticket).
  */
-export function releaseHeldJob(ctx: DattoContext, access: DattoAccess, intake: () => AlertIntake) {
+export function releaseHeldJob(ctx: DattoContext, access: DattoAccess, intake: AlertIntake) {
   return defineJob({
     kind: 'datto-rmm.release-held',
     payload: z.object({ windowId: z.number().int().optional() }).passthrough(),
@@ -62,7 +62,7 @@ export function releaseHeldJob(ctx: DattoContext, access: DattoAccess, intake: (
               await updateAlert(trx, current.id, { datto_state: 'unknown', held_reason: null, updated_at: new Date().toISOString() });
               return 'gone' as const;
             }
-            return (await intake().releaseIn(trx, current, settings, window?.name ?? null)).outcome;
+            return (await intake.releaseIn(trx, current, settings, window?.name ?? null)).outcome;
           });
           if (outcome === 'resolved') resolved++;
           else if (outcome === 'held') stillHeld++;

@@ -43,7 +43,7 @@ function ticketDetails(a: WebhookAlert): string {
  * delivery stored by an instance that stopped is still processed). On PostgreSQL concurrent batches
  * skip each other's rows.
  */
-export function createWebhookProcessor(ctx: DattoContext, intake: () => AlertIntake) {
+export function createWebhookProcessor(ctx: DattoContext, intake: AlertIntake) {
   const log = ctx.logger.child({ component: 'datto-webhooks' });
   let started = false;
   let stopped = false;
@@ -124,7 +124,7 @@ export function createWebhookProcessor(ctx: DattoContext, intake: () => AlertInt
       });
       return;
     }
-    const outcome = await intake().raiseIn(trx, {
+    const outcome = await intake.raiseIn(trx, {
       alertUid: a.alertUid, via: 'webhook', event: a.resolved ? 'resolved' : 'raised', at: new Date(row.received_at),
       summary: a.message?.split('\n')[0]?.slice(0, 300) || `Datto RMM alert ${a.alertUid}`,
       details: ticketDetails(a), facts: a.facts, ref: { webhookDeliveryId: row.id },
