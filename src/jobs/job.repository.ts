@@ -113,7 +113,7 @@ export async function listJobs(
 /** Puts a failed job back in the queue for one more round of attempts. */
 export async function requeueFailed(db: Executor, id: number, now: string): Promise<boolean> {
   const r = await db.updateTable('jobs')
-    .set((eb) => ({ state: 'queued', run_at: now, attempts: 0, max_attempts: eb('max_attempts', '+', 0), finished_at: null, updated_at: now }))
+    .set({ state: 'queued', run_at: now, attempts: 0, finished_at: null, updated_at: now })
     .where('id', '=', id).where('state', '=', 'failed').executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }

@@ -3,6 +3,7 @@ import { now } from '../../db/database.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../errors.ts';
 import type { Actor } from '../actor.ts';
 import { audit } from '../audit/audit.repository.ts';
+import { decodeCursor, toPage } from '../paging.ts';
 import * as repo from './agent.repository.ts';
 import { hashPassword, hashToken, newToken, verifyPassword } from './password.ts';
 
@@ -44,8 +45,10 @@ export function createAgentService(db: Database, opts: { sessionHours: number })
       return create({ ...input, role: 'admin' }, { kind: 'system', name: 'setup' });
     },
 
-    async list(afterId: number | undefined, limit: number) {
-      return (await repo.listAgents(db, afterId, limit)).map(presentAgent);
+    async list(q: { cursor?: string; limit: number }) {
+      const c = decodeCursor(q.cursor);
+      const rows = await repo.listAgents(db, c?.id, q.limit + 1);
+      return toPage(rows, q.limit, presentAgent, (r) => ({ id: r.id }));
     },
 
     async get(id: number) {

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { AgentService } from './agent.service.ts';
 import type { HttpApp } from '../../integrations/registry.ts';
 import { actorOf, SESSION_COOKIE } from '../../http/auth.ts';
-import { idParams, pageQuery } from '../../http/schemas.ts';
-import { decodeCursor, encodeCursor } from '../paging.ts';
+import { idParams, pageOf, pageQuery } from '../../http/schemas.ts';
 
 const agentShape = z.object({
   id: z.number(), email: z.string(), name: z.string(), role: z.enum(['admin', 'agent']), active: z.boolean(), createdAt: z.string(),
@@ -49,14 +48,8 @@ export function agentsRoutes(app: HttpApp, agents: AgentService, opts: { secureC
   app.get('/api/me', { schema: { tags: ['auth'], response: { 200: agentShape } } }, async (req) => agents.get(req.agent!.id));
 
   app.get('/api/agents', {
-    schema: { tags: ['agents'], querystring: z.object(pageQuery), response: { 200: z.object({ items: z.array(agentShape), nextCursor: z.string().nullable() }) } },
-  }, async (req) => {
-    const c = decodeCursor(req.query.cursor);
-    const rows = await agents.list(c?.id, req.query.limit + 1);
-    const more = rows.length > req.query.limit;
-    const items = rows.slice(0, req.query.limit);
-    return { items, nextCursor: more ? encodeCursor({ id: items[items.length - 1]!.id }) : null };
-  });
+    schema: { tags: ['agents'], querystring: z.object(pageQuery), response: { 200: pageOf(agentShape) } },
+  }, async (req) => agents.list(req.query));
 
   app.get('/api/agents/:id', { schema: { tags: ['agents'], params: idParams, response: { 200: agentShape } } }, async (req) => agents.get(req.params.id));
 
