@@ -100,7 +100,6 @@ function createGroupCommit(db: Database) {
   let running = false;
 
   const flush = async () => {
-    running = true;
     while (queue.length) {
       const batch = queue.slice(0, GROUP_LIMIT);
       queue = queue.slice(batch.length);
@@ -125,6 +124,10 @@ function createGroupCommit(db: Database) {
 
   return (row: repo.NewInbound) => new Promise<Receipt>((resolve, reject) => {
     queue.push({ row, resolve, reject });
-    if (!running) void flush();
+    if (running) return;
+    running = true;
+    // SQLite answers synchronously, so a flush started at once would hold one message only: waiting
+    // for the end of this event-loop turn lets every request read in it share the commit.
+    setImmediate(() => void flush());
   });
 }

@@ -301,7 +301,8 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
     // `pending` is cleared when a claim starts: a wake-up after that makes the loop claim again at once.
     const claimNext = () => {
       pending = false;
-      const p = fetchBatch();
+      // Claim at the end of this event-loop turn: messages being stored in it join the batch.
+      const p = new Promise((resolve) => setImmediate(resolve)).then(fetchBatch);
       p.catch(() => {});
       return p;
     };
