@@ -6,6 +6,7 @@ import * as m0003 from './migrations/0003-mail.ts';
 import * as m0004 from './migrations/0004-datto-import.ts';
 import * as m0005 from './migrations/0005-datto-alerts.ts';
 import * as m0006 from './migrations/0006-ticket-sort-indexes.ts';
+import * as m0007 from './migrations/0007-email-rule-accept-automated.ts';
 
 /** The one migration history; append new files here in order. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-datto-import': m0004,
   '0005-datto-alerts': m0005,
   '0006-ticket-sort-indexes': m0006,
+  '0007-email-rule-accept-automated': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

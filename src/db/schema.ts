@@ -57,7 +57,7 @@ export type OutboundMessagesTable = {
 };
 export type EmailRulesTable = {
   id: Id; name: string; position: number; enabled: Bool; match: 'all' | 'any'; conditions: Json; actions: Json;
-  system_key: string | null; created_at: Time; updated_at: Time;
+  system_key: string | null; accept_automated: Bool; created_at: Time; updated_at: Time;
 };
 export type IntegrationSettingsTable = {
   module_key: string; enabled: Bool; settings: Json; secrets_enc: string | null; updated_at: Time;

@@ -22,7 +22,8 @@ export function loopReason(mail: Pick<ParsedMail, 'headers' | 'from'>): string |
 
 /**
  * Machine-sent mail that is not a reply (Auto-Submitted: auto-generated, Precedence bulk/junk/list).
- * A rule that matches it decides (monitoring systems send such mail); without one it is ignored.
+ * It is ignored unless the rule that matches it accepts automated mail (`acceptAutomated`), as a rule
+ * written for a monitoring system's alerts does.
  */
 export function automatedReason(mail: Pick<ParsedMail, 'headers'>): string | null {
   const h = mail.headers;

@@ -108,9 +108,14 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
     const loopWhy = loopReason(mail);
     if (loopWhy) return { state: 'ignored', rule: null, ticketId: null, reason: loopWhy, after: [], outcome: 'ignored' };
     const rule = firstMatch(rules, mail);
+    // Machine-sent mail neither opens nor joins a ticket unless the rule that matched it accepts such
+    // mail. The matched rule is recorded, so the trace shows which rule would have taken it.
+    const automated = automatedReason(mail);
+    if (automated && !rule?.acceptAutomated) {
+      const why = rule ? `rule "${rule.name}" does not accept automated mail` : 'no rule matched';
+      return { state: 'ignored', rule, ticketId: null, reason: `${automated}; ${why}`, after: [], outcome: 'ignored' };
+    }
     if (!rule) {
-      const automated = automatedReason(mail);
-      if (automated) return { state: 'ignored', rule: null, ticketId: null, reason: `${automated}; no rule matched`, after: [], outcome: 'ignored' };
       const r = await o.ticketing.ticketFromMail(trx, mail);
       return r.outcome === 'ignored'
         ? { state: 'ignored', rule: null, ticketId: null, reason: r.reason, after: [], outcome: 'ignored' }

@@ -1,5 +1,5 @@
 import { systemActor } from '../core/actor.ts';
-import { updateTicket } from '../core/tickets/ticket.repository.ts';
+import { touchTicket } from '../core/tickets/ticket.repository.ts';
 import type { TicketService } from '../core/tickets/ticket.service.ts';
 import { now, type Tx } from '../db/database.ts';
 import type { InboundMail, RuleActionOutcome } from '../rules/rule-action.ts';
@@ -62,7 +62,7 @@ export function createMailTicketing(tickets: TicketService) {
 
   const append = async (trx: Tx, ticketId: number, mail: InboundMail, note?: string): Promise<RuleActionOutcome> => {
     await addMail(trx, ticketId, mail, note);
-    await updateTicket(trx, ticketId, { updated_at: now() });
+    await touchTicket(trx, ticketId, now());
     return { outcome: 'ticket_updated', ticketId, note };
   };
 

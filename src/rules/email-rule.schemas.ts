@@ -41,6 +41,8 @@ export const emailRuleInputSchema = z.object({
   match: matchModeSchema.default('all'),
   conditions: z.array(emailRuleConditionSchema).max(20).default([]),
   actions: z.array(emailRuleActionSchema).min(1).max(5),
+  /** Let machine-sent mail (Auto-Submitted, Precedence bulk/junk/list) that matches this rule run its actions. */
+  acceptAutomated: z.boolean().default(false),
 });
 export type EmailRuleInput = z.input<typeof emailRuleInputSchema>;
 export type EmailRuleCreate = z.output<typeof emailRuleInputSchema>;
@@ -51,6 +53,7 @@ export const emailRulePatchSchema = z.object({
   match: matchModeSchema.optional(),
   conditions: z.array(emailRuleConditionSchema).max(20).optional(),
   actions: z.array(emailRuleActionSchema).min(1).max(5).optional(),
+  acceptAutomated: z.boolean().optional(),
 });
 export type EmailRulePatch = z.infer<typeof emailRulePatchSchema>;
 

@@ -13,17 +13,20 @@ import * as repo from './email-rule.repository.ts';
 
 export type EmailRule = {
   id: number; name: string; position: number; enabled: boolean; match: 'all' | 'any';
-  conditions: EmailRuleCondition[]; actions: EmailRuleAction[]; systemKey: string | null; createdAt: string; updatedAt: string;
+  conditions: EmailRuleCondition[]; actions: EmailRuleAction[]; acceptAutomated: boolean; systemKey: string | null; createdAt: string; updatedAt: string;
 };
 
 export const presentRule = (r: repo.EmailRuleRow): EmailRule => ({
   id: r.id, name: r.name, position: r.position, enabled: r.enabled === 1, match: r.match,
-  conditions: JSON.parse(r.conditions), actions: JSON.parse(r.actions), systemKey: r.system_key, createdAt: r.created_at, updatedAt: r.updated_at,
+  conditions: JSON.parse(r.conditions), actions: JSON.parse(r.actions), acceptAutomated: r.accept_automated === 1,
+  systemKey: r.system_key, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
 export type SystemRuleInput = {
   systemKey: string; name: string; match?: 'all' | 'any'; enabled?: boolean;
   conditions: EmailRuleCondition[]; actions: EmailRuleAction[];
+  /** The rule's actions also run for machine-sent mail (e.g. a monitoring system's alerts); default false. */
+  acceptAutomated?: boolean;
 };
 
 function parseStructure<T>(schema: z.ZodType<T>, value: unknown, field: string): T {
@@ -51,7 +54,8 @@ export async function ensureSystemRule(exec: Executor, input: SystemRuleInput): 
   const { min } = await repo.positionBounds(exec);
   const row = await repo.insertRuleIfNew(exec, {
     name: input.name, position: min - 1, enabled: input.enabled === false ? 0 : 1, match,
-    conditions: JSON.stringify(conditions), actions: JSON.stringify(actions), system_key: input.systemKey, created_at: t, updated_at: t,
+    conditions: JSON.stringify(conditions), actions: JSON.stringify(actions), accept_automated: input.acceptAutomated ? 1 : 0,
+    system_key: input.systemKey, created_at: t, updated_at: t,
   });
   return presentRule(row ?? (await repo.findRuleBySystemKey(exec, input.systemKey))!);
 }
@@ -68,6 +72,7 @@ export async function updateSystemRule(
   if (patch.match !== undefined) set.match = parseStructure(matchModeSchema, patch.match, 'match');
   if (patch.conditions) set.conditions = JSON.stringify(patch.conditions.map((c, i) => parseStructure(emailRuleConditionSchema, c, `conditions.${i}`)));
   if (patch.actions) set.actions = JSON.stringify(patch.actions.map((a, i) => parseStructure(emailRuleActionSchema, a, `actions.${i}`)));
+  if (patch.acceptAutomated !== undefined) set.accept_automated = patch.acceptAutomated ? 1 : 0;
   return presentRule(await repo.updateRule(exec, existing.id, set));
 }
 
@@ -75,7 +80,7 @@ export async function updateSystemRule(
 export async function loadActiveRules(exec: Executor): Promise<CompiledRule[]> {
   return (await repo.listRules(exec, { enabledOnly: true })).map((r) => {
     const p = presentRule(r);
-    return compileRule({ id: p.id, name: p.name, match: p.match, conditions: p.conditions, actions: p.actions });
+    return compileRule({ id: p.id, name: p.name, match: p.match, conditions: p.conditions, actions: p.actions, acceptAutomated: p.acceptAutomated });
   });
 }
 
@@ -121,7 +126,8 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
         const t = now();
         const row = await repo.insertRule(trx, {
           name: input.name, position: max + 1, enabled: input.enabled ? 1 : 0, match: input.match,
-          conditions: JSON.stringify(input.conditions), actions: JSON.stringify(checked), system_key: null, created_at: t, updated_at: t,
+          conditions: JSON.stringify(input.conditions), actions: JSON.stringify(checked), accept_automated: input.acceptAutomated ? 1 : 0,
+          system_key: null, created_at: t, updated_at: t,
         });
         await audit(trx, actor, { action: 'email_rule.create', entity: 'email_rule', entityId: row.id, changes: input });
         return presentRule(row);
@@ -138,6 +144,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
         if (patch.match !== undefined) set.match = patch.match;
         if (patch.conditions !== undefined) set.conditions = JSON.stringify(patch.conditions);
         if (checked) set.actions = JSON.stringify(checked);
+        if (patch.acceptAutomated !== undefined) set.accept_automated = patch.acceptAutomated ? 1 : 0;
         const row = await repo.updateRule(trx, id, set);
         await audit(trx, actor, { action: 'email_rule.update', entity: 'email_rule', entityId: id, changes: patch });
         return presentRule(row);

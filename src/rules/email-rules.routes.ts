@@ -8,7 +8,7 @@ import type { EmailRuleService } from './email-rule.service.ts';
 const ruleShape = z.object({
   id: z.number(), name: z.string(), position: z.number(), enabled: z.boolean(), match: z.enum(['all', 'any']),
   conditions: z.array(z.object({ field: z.string(), operator: z.string(), value: z.union([z.string(), z.number()]) })),
-  actions: z.array(emailRuleActionSchema), systemKey: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+  actions: z.array(emailRuleActionSchema), acceptAutomated: z.boolean(), systemKey: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
 });
 const listShape = z.object({ items: z.array(ruleShape), nextCursor: z.null() });
 

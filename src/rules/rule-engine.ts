@@ -4,7 +4,7 @@ import { compileRuleRegex, MATCH_LIMITS } from './safe-regex.ts';
 
 /** A rule ready to evaluate: regexes compiled once per load, not once per mail. */
 export type CompiledRule = {
-  id: number; name: string; match: 'all' | 'any'; actions: EmailRuleAction[];
+  id: number; name: string; match: 'all' | 'any'; actions: EmailRuleAction[]; acceptAutomated: boolean;
   test(mail: InboundMail, view: MailView): boolean;
 };
 
@@ -55,14 +55,16 @@ function compileCondition(c: EmailRuleCondition): Predicate {
   }
 }
 
-export function compileRule(rule: { id: number; name: string; match: 'all' | 'any'; conditions: EmailRuleCondition[]; actions: EmailRuleAction[] }): CompiledRule {
+export function compileRule(rule: {
+  id: number; name: string; match: 'all' | 'any'; conditions: EmailRuleCondition[]; actions: EmailRuleAction[]; acceptAutomated: boolean;
+}): CompiledRule {
   const predicates = rule.conditions.map(compileCondition);
   const test: CompiledRule['test'] = predicates.length === 0
     ? () => true
     : rule.match === 'any'
       ? (mail, view) => predicates.some((p) => p(mail, view))
       : (mail, view) => predicates.every((p) => p(mail, view));
-  return { id: rule.id, name: rule.name, match: rule.match, actions: rule.actions, test };
+  return { id: rule.id, name: rule.name, match: rule.match, actions: rule.actions, acceptAutomated: rule.acceptAutomated, test };
 }
 
 /** Rules in order; the first that matches wins. */

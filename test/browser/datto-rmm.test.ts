@@ -306,12 +306,15 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await page.getByLabel('Value of condition 1').fill('newsletter');
     await page.getByLabel('Action 1').selectOption({ label: 'Ignore' });
     await page.getByLabel('Reason').fill('Marketing mail');
+    expect(await page.getByLabel(/Accept automated mail/).isChecked()).toBe(false);
     await page.getByRole('button', { name: 'Create rule' }).click();
     await page.getByRole('heading', { name: 'Email rules' }).waitFor();
 
     const rows = page.getByTestId('rule-row');
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.nth(0).textContent()).toContain('Datto RMM Alerts');
+    expect(await rows.nth(0).getByText('Automated mail').count()).toBe(1);
+    expect(await rows.nth(1).getByText('Automated mail').count()).toBe(0);
     await page.getByRole('button', { name: 'Move Ignore newsletters up' }).click();
     await expect.poll(() => rows.nth(0).textContent()).toContain('Ignore newsletters');
     const order = (await api.get('/api/email-rules')).body.items.map((r: { name: string }) => r.name);
@@ -323,6 +326,7 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await rows.nth(0).getByRole('link', { name: 'Datto RMM Alerts' }).click();
     await page.getByText('Integration rule').waitFor();
     await expect.poll(() => page.getByTestId('condition-row').count()).toBe(3);
+    expect(await page.getByLabel(/Accept automated mail/).isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Add condition' }).click();
     await page.getByLabel('Field of condition 4').selectOption({ label: 'Body' });
     await page.getByLabel('Operator of condition 4').selectOption({ label: 'contains' });
@@ -333,6 +337,7 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     const rule = (await api.get('/api/email-rules')).body.items.find((r: { systemKey: string | null }) => r.systemKey === 'datto-rmm-alerts');
     expect(rule.conditions).toHaveLength(4);
     expect(rule.conditions[3]).toEqual({ field: 'body', operator: 'contains', value: 'Device:' });
+    expect(rule.acceptAutomated).toBe(true);
 
     // The edited rule still turns an alert e-mail into a ticket.
     const device = emu.state.devicesOfSite(emu.state.sites[2]!.uid)[0]!;

@@ -31,6 +31,7 @@ describe('Datto RMM alert e-mails', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0].name).toBe('Datto RMM Alerts');
     expect(mine[0].actions).toEqual([{ type: 'datto-rmm.alert', params: {} }]);
+    expect(mine[0].acceptAutomated).toBe(true);
     expect(mine[0].conditions).toEqual(expect.arrayContaining([
       { field: 'from', operator: 'equals', value: FROM },
       { field: 'subject', operator: 'contains', value: 'Alert{' },
@@ -94,6 +95,19 @@ describe('Datto RMM alert e-mails', () => {
     expect(m6.ticketId).not.toBe((await env.alert(UID_01)).ticketId);
     expect((await env.alert(UID_01)).occurrences).toBe(2);
     expect(await env.alertsOfTicket(m6.ticketId!)).toEqual([]);
+  });
+
+  it('an alert e-mail marked Auto-Submitted: auto-generated makes one ticket: the Datto rule accepts automated mail', async () => {
+    const uid = '3e4f5a6b-3333-4444-8555-666677778888';
+    const automated = (raw: string) => raw.replace('MIME-Version: 1.0', 'Auto-Submitted: auto-generated\r\nMIME-Version: 1.0');
+    const m1 = await env.mail(automated(alertMail({ uid })));
+    expect(m1, m1.reason ?? '').toMatchObject({ state: 'processed', ruleName: 'Datto RMM Alerts' });
+    const m2 = await env.mail(automated(alertMail({ uid, body: 'again' })));
+    expect(m2.ticketId).toBe(m1.ticketId);
+    expect((await env.alert(uid)).ticketId).toBe(m1.ticketId);
+    // The same mail from another sender does not match the rule, so nothing takes it.
+    const other = await env.mail(automated(alertMail({ uid, from: 'noreply@elsewhere.example' })));
+    expect(other).toMatchObject({ state: 'ignored', ticketId: null, ruleName: null, reason: 'automated: Auto-Submitted: auto-generated; no rule matched' });
   });
 
   it('a subject whose braces hold no uid is not an alert: ignored with the reason', async () => {

@@ -65,6 +65,30 @@ describe('email rules', () => {
     expect((await bad({ name: 'r', conditions: [{ field: 'header', operator: 'equals', value: 'x' }], actions: [{ type: 'ignore' }] })).status).toBe(400);
   });
 
+  it('acceptAutomated: defaults to false, is created, patched, replaced and listed; a non-boolean is refused naming the field', async () => {
+    await clear();
+    const plain = await rule({ name: 'Plain', conditions: [], actions: [{ type: 'ignore' }] });
+    const machine = await rule({ name: 'Machine', conditions: [], actions: [{ type: 'create-ticket' }], acceptAutomated: true });
+    expect(plain.acceptAutomated).toBe(false);
+    expect(machine.acceptAutomated).toBe(true);
+    expect((await s.admin.patch(`/api/email-rules/${plain.id}`, { acceptAutomated: true })).body).toMatchObject({ name: 'Plain', acceptAutomated: true });
+    expect((await s.admin.patch(`/api/email-rules/${machine.id}`, { enabled: false })).body).toMatchObject({ enabled: false, acceptAutomated: true });
+    expect((await s.admin.get(`/api/email-rules/${plain.id}`)).body.acceptAutomated).toBe(true);
+    const listed = (await s.admin.get('/api/email-rules')).body.items.map((r: any) => [r.name, r.acceptAutomated]);
+    expect(listed).toEqual([['Plain', true], ['Machine', true]]);
+    // PUT replaces the whole rule: left out, the flag goes back to its default.
+    const put = await s.admin.put(`/api/email-rules/${machine.id}`, { name: 'Machine', conditions: [], actions: [{ type: 'create-ticket' }] });
+    expect(put.body.acceptAutomated).toBe(false);
+
+    const badCreate = await s.admin.post('/api/email-rules', { name: 'r', actions: [{ type: 'ignore' }], acceptAutomated: 'yes' });
+    expect(badCreate.status).toBe(400);
+    expect(badCreate.body.error.message).toMatch(/acceptAutomated/);
+    const badPatch = await s.admin.patch(`/api/email-rules/${plain.id}`, { acceptAutomated: 1 });
+    expect(badPatch.status).toBe(400);
+    expect(badPatch.body.error.message).toMatch(/acceptAutomated/);
+    expect((await s.admin.get(`/api/email-rules/${plain.id}`)).body.acceptAutomated).toBe(true);
+  });
+
   it('only administrators change rules; agents read them', async () => {
     await s.admin.post('/api/agents', { email: 'agent@example.test', name: 'Agent', role: 'agent', password: 'agent-password-1' });
     const { login } = await import('../support/test-server.ts');
@@ -180,6 +204,58 @@ describe('email rules', () => {
     expect(orphan.reason).toMatch(/test-module\.tag/);
   });
 
+  describe('machine-sent mail (Auto-Submitted, Precedence)', () => {
+    const monitorMail = (headers: Record<string, string>) => buildMail({ from: 'monitor@noc.example', subject: 'Backup failed on FS01', headers });
+
+    it('matching a rule that does not accept automated mail: ignored with the reason and the rule, no ticket', async () => {
+      await clear();
+      await rule({ name: 'NOC', conditions: [{ field: 'from', operator: 'equals', value: 'monitor@noc.example' }], actions: [{ type: 'create-ticket', params: { priority: 1 } }] });
+      const generated = await ingest(s, mailboxId, monitorMail({ 'Auto-Submitted': 'auto-generated' }));
+      expect(generated).toMatchObject({
+        state: 'ignored', ticketId: null, ruleName: 'NOC', reason: 'automated: Auto-Submitted: auto-generated; rule "NOC" does not accept automated mail',
+      });
+      const bulk = await ingest(s, mailboxId, monitorMail({ Precedence: 'bulk' }));
+      expect(bulk).toMatchObject({ state: 'ignored', ticketId: null, ruleName: 'NOC', reason: 'automated: Precedence: bulk; rule "NOC" does not accept automated mail' });
+      // Auto-Submitted: no is a person's mail.
+      expect(await ingest(s, mailboxId, monitorMail({ 'Auto-Submitted': 'no' }))).toMatchObject({ state: 'processed', ruleName: 'NOC' });
+    });
+
+    it('the same rule with acceptAutomated makes the tickets', async () => {
+      await clear();
+      await rule({
+        name: 'NOC', acceptAutomated: true,
+        conditions: [{ field: 'from', operator: 'equals', value: 'monitor@noc.example' }], actions: [{ type: 'create-ticket', params: { priority: 1 } }],
+      });
+      const cases: Array<Record<string, string>> = [{ 'Auto-Submitted': 'auto-generated' }, { Precedence: 'bulk' }];
+      for (const headers of cases) {
+        const m = await ingest(s, mailboxId, monitorMail(headers));
+        expect(m, JSON.stringify(headers)).toMatchObject({ state: 'processed', ruleName: 'NOC' });
+        expect(m.reason).toMatch(/^created ticket #\d+/);
+        expect((await s.admin.get(`/api/tickets/${m.ticketId}`)).body.priority).toBe(1);
+      }
+    });
+
+    it('without a matching rule it neither opens a ticket nor joins one by reply', async () => {
+      await clear();
+      await rule({ name: 'Elsewhere', acceptAutomated: true, conditions: [{ field: 'subject', operator: 'contains', value: 'no such subject' }], actions: [{ type: 'create-ticket' }] });
+      const first = await ingest(s, mailboxId, buildMail({ subject: 'VPN down', messageId: '<vpn-1@customer.example>' }));
+      const number = (await s.admin.get(`/api/tickets/${first.ticketId}`)).body.number;
+      const tagged = await ingest(s, mailboxId, buildMail({ subject: `Re: [#${number}] VPN down`, headers: { 'Auto-Submitted': 'auto-generated' } }));
+      expect(tagged).toMatchObject({ state: 'ignored', ticketId: null, ruleName: null, reason: 'automated: Auto-Submitted: auto-generated; no rule matched' });
+      const threaded = await ingest(s, mailboxId, buildMail({ subject: 'Re: VPN down', headers: { 'In-Reply-To': '<vpn-1@customer.example>', Precedence: 'list' } }));
+      expect(threaded).toMatchObject({ state: 'ignored', ticketId: null, reason: 'automated: Precedence: list; no rule matched' });
+      const history = (await s.admin.get(`/api/tickets/${first.ticketId}/actions?limit=200`)).body.items.filter((a: any) => a.kind === 'email');
+      expect(history).toHaveLength(1);
+    });
+
+    it('bounces and auto-replies stay ignored before any rule, even one that accepts automated mail', async () => {
+      await clear();
+      await rule({ name: 'Everything', acceptAutomated: true, conditions: [], actions: [{ type: 'create-ticket' }] });
+      const ooo = await ingest(s, mailboxId, monitorMail({ 'Auto-Submitted': 'auto-replied' }));
+      expect(ooo).toMatchObject({ state: 'ignored', ticketId: null, ruleName: null, reason: 'auto-reply: Auto-Submitted: auto-replied' });
+    });
+  });
+
   it('ensureSystemRule creates a module rule once; user edits win; delete needs force', async () => {
     await clear();
     await rule({ name: 'Catch-all', conditions: [], actions: [{ type: 'create-ticket' }] });
@@ -189,7 +265,7 @@ describe('email rules', () => {
       actions: [{ type: 'ignore', params: { reason: 'module' } }],
     };
     const made = await s.ctx.db.transaction().execute((trx) => ensureSystemRule(trx, input));
-    expect(made).toMatchObject({ name: 'Datto RMM Alerts', systemKey: 'datto-rmm-alerts', enabled: true });
+    expect(made).toMatchObject({ name: 'Datto RMM Alerts', systemKey: 'datto-rmm-alerts', enabled: true, acceptAutomated: false });
     const list = (await s.admin.get('/api/email-rules')).body.items;
     expect(list[0].systemKey).toBe('datto-rmm-alerts');
 
@@ -200,6 +276,7 @@ describe('email rules', () => {
 
     const updated = await updateSystemRule(s.ctx.db, 'datto-rmm-alerts', { conditions: [{ field: 'from', operator: 'equals', value: 'new@rmm.example.com' }] });
     expect(updated?.conditions[0]).toMatchObject({ value: 'new@rmm.example.com' });
+    expect(await updateSystemRule(s.ctx.db, 'datto-rmm-alerts', { acceptAutomated: true })).toMatchObject({ acceptAutomated: true, name: 'My Datto rule' });
     expect(await updateSystemRule(s.ctx.db, 'no-such-key', { name: 'x' })).toBeNull();
     await expect(ensureSystemRule(s.ctx.db, { ...input, systemKey: 'bad', conditions: [{ field: 'subject', operator: 'regex', value: '(' }] as any }))
       .rejects.toThrow(/conditions\.0\.value/);

@@ -61,6 +61,8 @@ export type EmailRule = {
   match: 'all' | 'any';
   conditions: RuleCondition[];
   actions: RuleAction[];
+  /** Machine-sent mail (Auto-Submitted, Precedence bulk/junk/list) matching this rule runs its actions too. */
+  acceptAutomated: boolean;
   systemKey: string | null;
   createdAt: string;
   updatedAt: string;

@@ -62,8 +62,13 @@ export const findTicket = (db: Executor, id: number) =>
 
 export async function insertTicket(db: Executor, row: Insertable<TicketsTable>): Promise<TicketRow> {
   const t = await db.insertInto('tickets').values(row).returningAll().executeTakeFirstOrThrow();
-  return (await db.updateTable('tickets').set({ number: t.id }).where('id', '=', t.id).returningAll().executeTakeFirstOrThrow());
+  await db.updateTable('tickets').set({ number: t.id }).where('id', '=', t.id).executeTakeFirstOrThrow();
+  return { ...t, number: t.id };
 }
+
+/** Marks a ticket as changed now, for writers that do not need the row back (mail and alert occurrences). */
+export const touchTicket = (db: Executor, id: number, at: string) =>
+  db.updateTable('tickets').set({ updated_at: at }).where('id', '=', id).executeTakeFirstOrThrow();
 
 export const updateTicket = (db: Executor, id: number, patch: Updateable<TicketsTable>) =>
   db.updateTable('tickets').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();

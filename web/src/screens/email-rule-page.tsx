@@ -31,9 +31,11 @@ const CORE_ACTIONS: ActionType[] = [
   { type: 'ignore', label: 'Ignore' },
 ];
 
-type Draft = { name: string; enabled: boolean; match: 'all' | 'any'; conditions: RuleCondition[]; actions: RuleAction[] };
-const emptyDraft = (): Draft => ({ name: '', enabled: true, match: 'all', conditions: [{ field: 'subject', operator: 'contains', value: '' }], actions: [{ type: 'create-ticket', params: {} }] });
-const draftOf = (r: EmailRule): Draft => ({ name: r.name, enabled: r.enabled, match: r.match, conditions: r.conditions, actions: r.actions });
+type Draft = { name: string; enabled: boolean; match: 'all' | 'any'; conditions: RuleCondition[]; actions: RuleAction[]; acceptAutomated: boolean };
+const emptyDraft = (): Draft => ({
+  name: '', enabled: true, match: 'all', conditions: [{ field: 'subject', operator: 'contains', value: '' }], actions: [{ type: 'create-ticket', params: {} }], acceptAutomated: false,
+});
+const draftOf = (r: EmailRule): Draft => ({ name: r.name, enabled: r.enabled, match: r.match, conditions: r.conditions, actions: r.actions, acceptAutomated: r.acceptAutomated });
 
 type ParamsProps = { params: Record<string, unknown>; onChange(p: Record<string, unknown>): void; index: number };
 
@@ -275,6 +277,12 @@ export function EmailRulePage({ id }: { id: number | null }) {
             Add condition
           </button>
           <p className="muted small">Text comparisons ignore case. “To or Cc” matches any recipient.</p>
+          <Checkbox
+            label="Accept automated mail (Auto-Submitted / Precedence: bulk)"
+            checked={draft.acceptAutomated}
+            onChange={(v) => set({ acceptAutomated: v })}
+            hint="Mail a machine sent on its own, such as monitoring alerts or newsletters, is ignored unless the rule it matches accepts it. Bounces and out-of-office replies are always ignored."
+          />
         </Card>
         <Card title="Actions">
           <ol className="action-list">

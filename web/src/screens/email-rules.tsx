@@ -80,7 +80,8 @@ export function EmailRules() {
       />
       <p className="page-intro muted">
         Each received e-mail runs through the enabled rules from the top; the first rule whose conditions match decides what happens. Drag a rule, or use the arrows, to
-        change the order. A message no rule matches creates a ticket of the default type.
+        change the order. A message no rule matches creates a ticket of the default type. Machine-sent mail (Auto-Submitted, Precedence: bulk) is ignored unless the rule it
+        matches accepts automated mail.
       </p>
       {rules.error && <ErrorBox error={rules.error} onRetry={rules.reload} title="Could not load the email rules" />}
       {rules.loading && !rules.data && <Loading />}
@@ -117,6 +118,7 @@ export function EmailRules() {
                 <div className="rule-title">
                   <Link to={`/config/email/rules/${r.id}`}>{r.name}</Link>
                   {r.systemKey && <Badge tone="purple" title={`Managed with the integration (${r.systemKey}); you can still edit it`}>Integration</Badge>}
+                  {r.acceptAutomated && <Badge tone="blue" title="Also acts on machine-sent mail (Auto-Submitted, Precedence: bulk/junk/list)">Automated mail</Badge>}
                   {!r.enabled && <Badge tone="gray">Disabled</Badge>}
                 </div>
                 <div className="rule-summary muted small">

@@ -32,6 +32,8 @@ export async function syncSystemRule(trx: Tx, settings: DattoSettings): Promise<
   const wanted = conditionsFor(a);
   const rule = await ensureSystemRule(trx, {
     systemKey: SYSTEM_RULE_KEY, name: SYSTEM_RULE_NAME, match: 'all', conditions: wanted, actions: [{ type: ALERT_ACTION, params: {} }],
+    // Monitoring alerts are machine mail (often Auto-Submitted: auto-generated); the From condition keeps this narrow.
+    acceptAutomated: true,
   });
   if (untouchedShape(rule.conditions) && JSON.stringify(rule.conditions) !== JSON.stringify(wanted)) {
     await updateSystemRule(trx, SYSTEM_RULE_KEY, { conditions: wanted });
