@@ -211,7 +211,7 @@ function runClient(kind: 'http' | 'smtp' | 'floor', messages: string[]): Promise
       } else {
         const nodemailer = require(nodemailerPath);
         const lanes = 8;
-        const transports = Array.from({ length: lanes }, () => nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: 1, maxMessages: Infinity }));
+        const transports = Array.from({ length: lanes }, () => nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, pool: true, maxConnections: 4, maxMessages: Infinity }));
         await Promise.all(transports.map((t) => Promise.all(Array.from({ length: 4 }, () => smtpLane(t)))));
         transports.forEach((t) => t.close());
       }

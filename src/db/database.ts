@@ -35,7 +35,9 @@ export function openDatabase(options: OpenOptions): DbHandle {
   const file = options.sqliteFile ?? path.join(options.dataDir, 'relaydesk.sqlite');
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
+  // FULL: a commit is on disk (fsync) before it returns, so a mail or webhook we acknowledged survives
+  // a power cut, not only a crash of the process. Group commits keep the cost per message small.
+  sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   // 64 MiB of page cache (the default is 2 MiB): a desk's working set of tickets and alerts fits.

@@ -94,8 +94,8 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
   const leaseMs = o.leaseMs ?? 60_000;
   const maxAttempts = o.maxAttempts ?? 5;
   const lanes = Math.max(1, o.lanes ?? (o.dialect === 'postgres' ? 4 : 1));
-  const commitGroup = Math.max(1, o.commitGroup ?? 50);
-  const groupMs = o.groupMs ?? 10;
+  const commitGroup = Math.max(1, o.commitGroup ?? 100);
+  const groupMs = o.groupMs ?? 25;
   const log = o.logger;
 
   let stopped = true;
