@@ -210,7 +210,9 @@ export function createWebhookProcessor(ctx: DattoContext, intake: AlertIntake) {
       try {
         do {
           again = false;
-          while (!stopped && (await processBatch()) > 0);
+          // Between batches the event loop gets a turn: webhooks waiting for their 202 are stored
+          // then, rather than after the whole backlog (SQLite work does not yield on its own).
+          while (!stopped && (await processBatch()) > 0) await new Promise((resolve) => setImmediate(resolve));
         } while (again && !stopped);
       } catch (err) {
         log.error({ err }, 'webhook processing failed; retrying on the next poll');
