@@ -141,11 +141,12 @@ type Stats = { perSecond: number; p50: number; p99: number; seconds: number };
 
 async function waitProcessed(mailbox: number, count: number, timeoutMs = 600_000) {
   const deadline = Date.now() + timeoutMs;
+  const countWhere = async (op: '=' | '!=') => Number((await ctx.db.selectFrom('inbound_messages').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('mailbox_id', '=', mailbox).where('state', op, 'received').executeTakeFirstOrThrow()).n);
   for (;;) {
-    const r = await ctx.db.selectFrom('inbound_messages').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('mailbox_id', '=', mailbox).where('state', '!=', 'received').executeTakeFirstOrThrow();
-    if (Number(r.n) >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${r.n} of ${count} processed`);
+    // Counting only the backlog (an index range) keeps this poll from loading the database it measures.
+    if ((await countWhere('=')) === 0 && (await countWhere('!=')) >= count) return;
+    if (Date.now() > deadline) throw new Error(`mailbox ${mailbox}: the ${count} mails were not all processed in time`);
     await new Promise((res) => setTimeout(res, 20));
   }
 }

@@ -7,6 +7,7 @@ import * as m0004 from './migrations/0004-datto-import.ts';
 import * as m0005 from './migrations/0005-datto-alerts.ts';
 import * as m0006 from './migrations/0006-ticket-sort-indexes.ts';
 import * as m0007 from './migrations/0007-email-rule-accept-automated.ts';
+import * as m0008 from './migrations/0008-inbound-message-id-order.ts';
 
 /** The one migration history; append new files here in order. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-datto-alerts': m0005,
   '0006-ticket-sort-indexes': m0006,
   '0007-email-rule-accept-automated': m0007,
+  '0008-inbound-message-id-order': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
