@@ -107,7 +107,7 @@ export function createWebhookProcessor(ctx: DattoContext, intake: AlertIntake) {
   };
 
   const processIn = async (trx: Tx, row: DeliveryRow, { settings, enabled }: Loaded, batch: Batch) => {
-    const parsed = parseWebhookBody(row.body);
+    const parsed = batch.parsed.get(row.id) ?? parseWebhookBody(row.body);
     if (!parsed.ok) {
       batch.outcomes.push({ id: row.id, alertUid: null, state: 'failed', ticketId: null, reason: parsed.reason });
       return;
