@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { ModuleDeps } from '../../app-context.ts';
-import type { Tx } from '../../db/database.ts';
+import type { Executor, Tx } from '../../db/database.ts';
 import type { Actor } from '../../core/actor.ts';
 import { audit } from '../../core/audit/audit.repository.ts';
 import { AppError, UnprocessableError, ValidationError } from '../../errors.ts';
@@ -33,11 +33,16 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
     });
   };
 
+  /** Writes a freshly minted webhook token with the current settings, in the caller's transaction. */
+  const writeNewWebhookToken = async (exec: Executor, current: Awaited<ReturnType<typeof load>>) => {
+    const secrets = { ...current.secrets, webhookToken: crypto.randomBytes(24).toString('base64url') };
+    await writeSettingsRow(exec, { enabled: current.enabled, settings: current.settings, secretsEnc: secretBox.encrypt(JSON.stringify(secrets)) });
+  };
+
   const ensureWebhookToken = async (): Promise<string> => {
     const current = await load();
     if (current.secrets.webhookToken) return current.secrets.webhookToken;
-    const secrets = { ...current.secrets, webhookToken: crypto.randomBytes(24).toString('base64url') };
-    await writeSettingsRow(db, { enabled: current.enabled, settings: current.settings, secretsEnc: secretBox.encrypt(JSON.stringify(secrets)) });
+    await writeNewWebhookToken(db, current);
     return (await load()).secrets.webhookToken!;
   };
 
@@ -93,9 +98,8 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
 
     async rotateWebhookToken(actor: Actor): Promise<void> {
       const current = await load();
-      const secrets = { ...current.secrets, webhookToken: crypto.randomBytes(24).toString('base64url') };
       await db.transaction().execute(async (trx) => {
-        await writeSettingsRow(trx, { enabled: current.enabled, settings: current.settings, secretsEnc: secretBox.encrypt(JSON.stringify(secrets)) });
+        await writeNewWebhookToken(trx, current);
         await audit(trx, actor, { action: 'integration.webhook_token_rotated', entity: 'integration', entityId: MODULE_KEY });
       });
     },
