@@ -3,7 +3,8 @@ import { api, ApiError } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { Field } from '../components/field.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
-import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { LoadMoreButton, PagedTable } from '../components/paged-table.tsx';
+import { Empty, InlineError } from '../components/states.tsx';
 import { toast } from '../components/toasts.tsx';
 import { formatShort } from '../format.ts';
 import { useAction } from '../hooks/use-action.ts';
@@ -149,37 +150,28 @@ export function Agents() {
           <AddAgentForm onAdded={list.reload} />
         </Card>
       )}
-      {list.error && <ErrorBox error={list.error} onRetry={list.reload} />}
-      {list.loading && list.items.length === 0 && <Loading />}
-      {!list.loading && list.items.length === 0 && !list.error && <Empty title="No agents" />}
-      {list.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">E-mail</th>
-                <th scope="col">Role</th>
-                <th scope="col">State</th>
-                <th scope="col" className="col-optional">Added</th>
-                {isAdmin && <th scope="col"><span className="sr-only">Actions</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((a) => (
-                <AgentRow key={a.id} agent={a} admin={isAdmin} self={a.id === me.id} onChanged={(next) => list.replace((items) => items.map((x) => (x.id === next.id ? next : x)))} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {list.hasMore && (
-        <div className="list-footer">
-          <button type="button" className="btn" onClick={list.loadMore}>
-            Load more
-          </button>
-        </div>
-      )}
+      <PagedTable
+        list={list}
+        empty={<Empty title="No agents" />}
+        head={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">E-mail</th>
+            <th scope="col">Role</th>
+            <th scope="col">State</th>
+            <th scope="col" className="col-optional">Added</th>
+            {isAdmin && <th scope="col"><span className="sr-only">Actions</span></th>}
+          </>
+        }
+        row={(a) => <AgentRow key={a.id} agent={a} admin={isAdmin} self={a.id === me.id} onChanged={(next) => list.replace((items) => items.map((x) => (x.id === next.id ? next : x)))} />}
+        footer={
+          list.hasMore && (
+            <div className="list-footer">
+              <LoadMoreButton list={list} />
+            </div>
+          )
+        }
+      />
     </>
   );
 }

@@ -4,7 +4,8 @@ import { Badge } from '../components/badges.tsx';
 import { CopyButton } from '../components/copy-button.tsx';
 import { Field } from '../components/field.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
-import { Callout, Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { pageOf, PagedTable } from '../components/paged-table.tsx';
+import { Callout, Empty, InlineError } from '../components/states.tsx';
 import { toast } from '../components/toasts.tsx';
 import { formatAgo, formatDateTime } from '../format.ts';
 import { useAction } from '../hooks/use-action.ts';
@@ -32,7 +33,6 @@ export function ApiTokens() {
     e.preventDefault();
     if (name.trim()) void create.run();
   };
-  const items = tokens.data?.items ?? [];
 
   return (
     <>
@@ -56,39 +56,36 @@ export function ApiTokens() {
       <div className="detail-grid">
         <div className="detail-main">
           <Card title="Your tokens">
-            {tokens.error && <ErrorBox error={tokens.error} onRetry={tokens.reload} />}
-            {tokens.loading && !tokens.data && <Loading />}
-            {tokens.data && items.length === 0 && <Empty title="No tokens yet">Create one for each script or tool, so you can revoke them one by one.</Empty>}
-            {items.length > 0 && (
-              <table className="table table-compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Last used</th>
-                    <th scope="col">State</th>
-                    <th scope="col"><span className="sr-only">Actions</span></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {items.map((t) => (
-                    <tr key={t.id} className={t.revokedAt ? 'row-muted' : ''}>
-                      <td>{t.name}</td>
-                      <td title={formatDateTime(t.createdAt)}>{formatAgo(t.createdAt)}</td>
-                      <td>{t.lastUsedAt ? formatAgo(t.lastUsedAt) : <span className="muted">never</span>}</td>
-                      <td>{t.revokedAt ? <Badge tone="gray">Revoked</Badge> : <Badge tone="green">Active</Badge>}</td>
-                      <td className="row-actions">
-                        {!t.revokedAt && (
-                          <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => void revoke.run(t)} disabled={revoke.busy}>
-                            Revoke
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <PagedTable
+              list={pageOf(tokens)}
+              empty={<Empty title="No tokens yet">Create one for each script or tool, so you can revoke them one by one.</Empty>}
+              className="table table-compact"
+              wrap={false}
+              head={
+                <>
+                  <th scope="col">Name</th>
+                  <th scope="col">Created</th>
+                  <th scope="col">Last used</th>
+                  <th scope="col">State</th>
+                  <th scope="col"><span className="sr-only">Actions</span></th>
+                </>
+              }
+              row={(t) => (
+                <tr key={t.id} className={t.revokedAt ? 'row-muted' : ''}>
+                  <td>{t.name}</td>
+                  <td title={formatDateTime(t.createdAt)}>{formatAgo(t.createdAt)}</td>
+                  <td>{t.lastUsedAt ? formatAgo(t.lastUsedAt) : <span className="muted">never</span>}</td>
+                  <td>{t.revokedAt ? <Badge tone="gray">Revoked</Badge> : <Badge tone="green">Active</Badge>}</td>
+                  <td className="row-actions">
+                    {!t.revokedAt && (
+                      <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => void revoke.run(t)} disabled={revoke.busy}>
+                        Revoke
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              )}
+            />
             <InlineError error={revoke.error} />
           </Card>
         </div>

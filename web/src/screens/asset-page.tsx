@@ -1,9 +1,11 @@
 import { ApiError, type Page } from '../api.ts';
-import { Badge, PriorityBadge, StatusBadge } from '../components/badges.tsx';
+import { Badge } from '../components/badges.tsx';
 import { DeviceLinks } from '../components/datto-alert-panel.tsx';
 import { CustomerName, SiteName } from '../components/names.tsx';
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
+import { pageOf, PagedTable } from '../components/paged-table.tsx';
 import { Empty, ErrorBox, Loading } from '../components/states.tsx';
+import { CompactTicketRow } from '../components/ticket-row.tsx';
 import { formatAgo, formatDateTime, formatShort } from '../format.ts';
 import { useApi } from '../hooks/use-api.ts';
 import { Link } from '../router.tsx';
@@ -45,24 +47,7 @@ export function AssetPage({ id }: { id: number }) {
       <div className="detail-grid">
         <div className="detail-main">
           <Card title="Tickets for this asset">
-            {tickets.error && <ErrorBox error={tickets.error} onRetry={tickets.reload} />}
-            {tickets.loading && !tickets.data && <Loading />}
-            {tickets.data && tickets.data.items.length === 0 && <Empty title="No tickets for this asset" />}
-            {tickets.data && tickets.data.items.length > 0 && (
-              <table className="table table-compact">
-                <tbody>
-                  {tickets.data.items.map((t) => (
-                    <tr key={t.id}>
-                      <td className="col-num">{t.number}</td>
-                      <td><Link to={`/tickets/${t.id}`}>{t.summary}</Link></td>
-                      <td><PriorityBadge priority={t.priority} /></td>
-                      <td><StatusBadge status={t.status} /></td>
-                      <td className="nowrap muted">{formatShort(t.updatedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <PagedTable list={pageOf(tickets)} empty={<Empty title="No tickets for this asset" />} className="table table-compact" wrap={false} row={(t) => <CompactTicketRow key={t.id} ticket={t} />} />
           </Card>
           {a.description && (
             <Card title="Description">

@@ -4,7 +4,8 @@ import { Checkbox } from '../components/field.tsx';
 import { CustomerName, SiteName } from '../components/names.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
 import { CustomerSelect, SiteSelect } from '../components/pickers.tsx';
-import { Empty, ErrorBox, Loading } from '../components/states.tsx';
+import { PagedTable } from '../components/paged-table.tsx';
+import { Empty } from '../components/states.tsx';
 import { formatAgo, formatDateTime } from '../format.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
@@ -45,57 +46,44 @@ export function AssetsList() {
           <Checkbox label="Include retired" checked={retired} onChange={(v) => setQuery({ includeRetired: v ? 'true' : null })} />
         </div>
       </form>
-      {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load assets" />}
-      {list.loading && list.items.length === 0 && <Loading label="Loading assets…" />}
-      {!list.loading && !list.error && list.items.length === 0 && (
-        <Empty title={q || customerId || siteId ? 'No assets match' : 'No assets yet'}>
-          Assets are the devices imported from Datto RMM. Turn on asset import under Configuration &gt; Integrations &gt; Datto RMM.
-        </Empty>
-      )}
-      {list.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Hostname</th>
-                <th scope="col">Customer</th>
-                <th scope="col" className="col-optional">Site</th>
-                <th scope="col" className="col-optional">Type</th>
-                <th scope="col" className="col-optional">OS</th>
-                <th scope="col" className="col-optional">IP</th>
-                <th scope="col">Last seen</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((a) => (
-                <tr key={a.id} className={a.retiredAt ? 'row-muted' : ''}>
-                  <td>
-                    <span className={`status-dot ${a.online ? 'on' : a.online === false ? 'off' : ''}`} aria-label={a.online ? 'online' : a.online === false ? 'offline' : 'unknown'} />
-                    <Link to={`/assets/${a.id}`} className="row-link">
-                      {a.hostname}
-                    </Link>
-                    {a.retiredAt && <Badge tone="gray">Retired</Badge>}
-                  </td>
-                  <td><CustomerName id={a.customerId} /></td>
-                  <td className="col-optional"><SiteName id={a.siteId} /></td>
-                  <td className="col-optional">{a.type ?? '—'}</td>
-                  <td className="col-optional">{a.os ?? '—'}</td>
-                  <td className="col-optional mono">{a.intIp ?? '—'}</td>
-                  <td className="nowrap" title={formatDateTime(a.lastSeenAt)}>{formatAgo(a.lastSeenAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {list.hasMore && (
-        <div className="list-footer">
-          <span className="muted">Showing {list.items.length}</span>
-          <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
+      <PagedTable
+        list={list}
+        errorTitle="Could not load assets"
+        loadingLabel="Loading assets…"
+        empty={
+          <Empty title={q || customerId || siteId ? 'No assets match' : 'No assets yet'}>
+            Assets are the devices imported from Datto RMM. Turn on asset import under Configuration &gt; Integrations &gt; Datto RMM.
+          </Empty>
+        }
+        head={
+          <>
+            <th scope="col">Hostname</th>
+            <th scope="col">Customer</th>
+            <th scope="col" className="col-optional">Site</th>
+            <th scope="col" className="col-optional">Type</th>
+            <th scope="col" className="col-optional">OS</th>
+            <th scope="col" className="col-optional">IP</th>
+            <th scope="col">Last seen</th>
+          </>
+        }
+        row={(a) => (
+          <tr key={a.id} className={a.retiredAt ? 'row-muted' : ''}>
+            <td>
+              <span className={`status-dot ${a.online ? 'on' : a.online === false ? 'off' : ''}`} aria-label={a.online ? 'online' : a.online === false ? 'offline' : 'unknown'} />
+              <Link to={`/assets/${a.id}`} className="row-link">
+                {a.hostname}
+              </Link>
+              {a.retiredAt && <Badge tone="gray">Retired</Badge>}
+            </td>
+            <td><CustomerName id={a.customerId} /></td>
+            <td className="col-optional"><SiteName id={a.siteId} /></td>
+            <td className="col-optional">{a.type ?? '—'}</td>
+            <td className="col-optional">{a.os ?? '—'}</td>
+            <td className="col-optional mono">{a.intIp ?? '—'}</td>
+            <td className="nowrap" title={formatDateTime(a.lastSeenAt)}>{formatAgo(a.lastSeenAt)}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

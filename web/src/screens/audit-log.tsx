@@ -1,5 +1,6 @@
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
-import { Empty, ErrorBox, Loading } from '../components/states.tsx';
+import { LoadMoreButton, PagedTable } from '../components/paged-table.tsx';
+import { Empty } from '../components/states.tsx';
 import { formatDateTime } from '../format.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link } from '../router.tsx';
@@ -30,45 +31,39 @@ export function AuditLog() {
       <PageHeader title="Audit log" />
       <p className="page-intro muted">Who changed which setting or ticket, and when. Newest first.</p>
       <Card>
-        {list.error && <ErrorBox error={list.error} onRetry={list.reload} />}
-        {list.loading && list.items.length === 0 && <Loading />}
-        {!list.loading && !list.error && list.items.length === 0 && <Empty title="Nothing recorded yet" />}
-        {list.items.length > 0 && (
-          <div className="table-wrap">
-            <table className="table table-compact">
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Record</th>
-                  <th scope="col" className="col-optional">Changes</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.items.map((e) => {
-                  const to = entityLink(e);
-                  return (
-                    <tr key={e.id}>
-                      <td className="nowrap">{formatDateTime(e.createdAt)}</td>
-                      <td>{e.agentName ?? <span className="muted">system</span>}</td>
-                      <td><code>{e.action}</code></td>
-                      <td>{to ? <Link to={to}>{`${e.entity} ${e.entityId}`}</Link> : `${e.entity}${e.entityId ? ` ${e.entityId}` : ''}`}</td>
-                      <td className="col-optional cell-clip" title={summarize(e.changes)}>{summarize(e.changes)}</td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {list.hasMore && (
-          <div className="list-footer">
-            <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
-              Load older entries
-            </button>
-          </div>
-        )}
+        <PagedTable
+          list={list}
+          empty={<Empty title="Nothing recorded yet" />}
+          className="table table-compact"
+          head={
+            <>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Action</th>
+              <th scope="col">Record</th>
+              <th scope="col" className="col-optional">Changes</th>
+            </>
+          }
+          row={(e) => {
+            const to = entityLink(e);
+            return (
+              <tr key={e.id}>
+                <td className="nowrap">{formatDateTime(e.createdAt)}</td>
+                <td>{e.agentName ?? <span className="muted">system</span>}</td>
+                <td><code>{e.action}</code></td>
+                <td>{to ? <Link to={to}>{`${e.entity} ${e.entityId}`}</Link> : `${e.entity}${e.entityId ? ` ${e.entityId}` : ''}`}</td>
+                <td className="col-optional cell-clip" title={summarize(e.changes)}>{summarize(e.changes)}</td>
+              </tr>
+            );
+          }}
+          footer={
+            list.hasMore && (
+              <div className="list-footer">
+                <LoadMoreButton list={list} label="Load older entries" />
+              </div>
+            )
+          }
+        />
       </Card>
     </>
   );

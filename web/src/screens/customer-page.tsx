@@ -1,12 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { api, ApiError, type Page } from '../api.ts';
-import { Badge, NoMainSiteFlag, PriorityBadge, StatusBadge } from '../components/badges.tsx';
+import { Badge, NoMainSiteFlag } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { invalidateCache } from '../components/names.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
+import { pageOf, PagedTable } from '../components/paged-table.tsx';
 import { Callout, Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { CompactTicketRow } from '../components/ticket-row.tsx';
 import { toast } from '../components/toasts.tsx';
-import { formatShort } from '../format.ts';
 import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import { Link } from '../router.tsx';
@@ -156,33 +157,30 @@ export function CustomerPage({ id }: { id: number }) {
       <div className="detail-grid">
         <div className="detail-main">
           <Card title={`Sites (${siteList.length})`}>
-            {sites.error && <ErrorBox error={sites.error} onRetry={sites.reload} />}
-            {sites.loading && !sites.data && <Loading />}
-            {sites.data && siteList.length === 0 && <Empty title="No sites yet" />}
-            {siteList.length > 0 && (
-              <table className="table table-compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Site</th>
-                    <th scope="col">Role</th>
-                    <th scope="col">Tickets</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {siteList.map((s) => (
-                    <tr key={s.id}>
-                      <td>
-                        <Link to={`/sites/${s.id}`}>{s.name}</Link>
-                      </td>
-                      <td>{s.isMainSite ? <Badge tone="green">Main site</Badge> : <span className="muted">—</span>}</td>
-                      <td>
-                        <Link to={`/tickets?siteId=${s.id}&customerId=${c.id}`}>Open tickets</Link>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <PagedTable
+              list={pageOf(sites)}
+              empty={<Empty title="No sites yet" />}
+              className="table table-compact"
+              wrap={false}
+              head={
+                <>
+                  <th scope="col">Site</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Tickets</th>
+                </>
+              }
+              row={(s) => (
+                <tr key={s.id}>
+                  <td>
+                    <Link to={`/sites/${s.id}`}>{s.name}</Link>
+                  </td>
+                  <td>{s.isMainSite ? <Badge tone="green">Main site</Badge> : <span className="muted">—</span>}</td>
+                  <td>
+                    <Link to={`/tickets?siteId=${s.id}&customerId=${c.id}`}>Open tickets</Link>
+                  </td>
+                </tr>
+              )}
+            />
             <AddSiteForm
               customerId={c.id}
               hasMainSite={c.hasMainSite}
@@ -193,25 +191,7 @@ export function CustomerPage({ id }: { id: number }) {
             />
           </Card>
           <Card title="Open tickets" actions={<Link to={`/tickets?customerId=${c.id}`}>All tickets</Link>}>
-            {tickets.error && <ErrorBox error={tickets.error} onRetry={tickets.reload} />}
-            {tickets.data && tickets.data.items.length === 0 && <Empty title="No open tickets" />}
-            {tickets.data && tickets.data.items.length > 0 && (
-              <table className="table table-compact">
-                <tbody>
-                  {tickets.data.items.map((t) => (
-                    <tr key={t.id}>
-                      <td className="col-num">{t.number}</td>
-                      <td>
-                        <Link to={`/tickets/${t.id}`}>{t.summary}</Link>
-                      </td>
-                      <td><PriorityBadge priority={t.priority} /></td>
-                      <td><StatusBadge status={t.status} /></td>
-                      <td className="nowrap muted">{formatShort(t.updatedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <PagedTable list={pageOf(tickets)} empty={<Empty title="No open tickets" />} className="table table-compact" wrap={false} row={(t) => <CompactTicketRow key={t.id} ticket={t} />} />
           </Card>
         </div>
         <aside className="detail-side">

@@ -4,7 +4,8 @@ import { Badge, NoMainSiteFlag } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { SiteName } from '../components/names.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
-import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { PagedTable } from '../components/paged-table.tsx';
+import { Empty, InlineError } from '../components/states.tsx';
 import { toast } from '../components/toasts.tsx';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link, navigate, setQuery, useLocation } from '../router.tsx';
@@ -96,54 +97,41 @@ export function CustomersList() {
           <Checkbox label="Only customers without a main site" checked={withoutMain} onChange={(v) => setQuery({ withoutMainSite: v ? 'true' : null })} />
         </div>
       </form>
-      {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load customers" />}
-      {list.loading && list.items.length === 0 && <Loading label="Loading customers…" />}
-      {!list.loading && !list.error && list.items.length === 0 && (
-        <Empty title={q || withoutMain ? 'No customers match' : 'No customers yet'}>
-          {withoutMain ? 'Every customer has a main site.' : q ? 'Try another name.' : 'Create one, or import them from Datto RMM under Configuration > Integrations.'}
-        </Empty>
-      )}
-      {list.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Main site</th>
-                <th scope="col">Flags</th>
-                <th scope="col" className="col-optional">Tickets</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((c) => (
-                <tr key={c.id} className={c.hasMainSite ? '' : 'row-warn'}>
-                  <td>
-                    <Link to={`/customers/${c.id}`} className="row-link">
-                      {c.name}
-                    </Link>
-                  </td>
-                  <td>{c.mainSiteId ? <SiteName id={c.mainSiteId} /> : <span className="muted">none</span>}</td>
-                  <td className="badges">
-                    {!c.hasMainSite && <NoMainSiteFlag />}
-                    {c.isTopLevel && <Badge tone="blue">Top-level</Badge>}
-                  </td>
-                  <td className="col-optional">
-                    <Link to={`/tickets?customerId=${c.id}`}>Open tickets</Link>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {list.hasMore && (
-        <div className="list-footer">
-          <span className="muted">Showing {list.items.length}</span>
-          <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
+      <PagedTable
+        list={list}
+        errorTitle="Could not load customers"
+        loadingLabel="Loading customers…"
+        empty={
+          <Empty title={q || withoutMain ? 'No customers match' : 'No customers yet'}>
+            {withoutMain ? 'Every customer has a main site.' : q ? 'Try another name.' : 'Create one, or import them from Datto RMM under Configuration > Integrations.'}
+          </Empty>
+        }
+        head={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">Main site</th>
+            <th scope="col">Flags</th>
+            <th scope="col" className="col-optional">Tickets</th>
+          </>
+        }
+        row={(c) => (
+          <tr key={c.id} className={c.hasMainSite ? '' : 'row-warn'}>
+            <td>
+              <Link to={`/customers/${c.id}`} className="row-link">
+                {c.name}
+              </Link>
+            </td>
+            <td>{c.mainSiteId ? <SiteName id={c.mainSiteId} /> : <span className="muted">none</span>}</td>
+            <td className="badges">
+              {!c.hasMainSite && <NoMainSiteFlag />}
+              {c.isTopLevel && <Badge tone="blue">Top-level</Badge>}
+            </td>
+            <td className="col-optional">
+              <Link to={`/tickets?customerId=${c.id}`}>Open tickets</Link>
+            </td>
+          </tr>
+        )}
+      />
     </>
   );
 }

@@ -2,6 +2,7 @@ import { Fragment, useEffect, useRef, useState, type FormEvent, type ReactNode }
 import { api, ApiError } from '../api.ts';
 import { Badge, type Tone } from '../components/badges.tsx';
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
+import { LoadMoreButton, PagedTable } from '../components/paged-table.tsx';
 import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
 import { toast } from '../components/toasts.tsx';
 import { formatAgo, formatDateTime, plural } from '../format.ts';
@@ -132,65 +133,61 @@ function Trace({ mailboxId, tick }: { mailboxId: number; tick: number }) {
         </>
       }
     >
-      {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load the messages" />}
-      {list.loading && list.items.length === 0 && <Loading />}
-      {!list.loading && !list.error && items.length === 0 && <Empty title={state ? `No ${state} messages` : 'No messages received yet'} />}
-      {items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table table-compact trace-table">
-            <thead>
-              <tr>
-                <th scope="col">Received</th>
-                <th scope="col">Message</th>
-                <th scope="col">State</th>
-                <th scope="col" className="col-optional">Rule</th>
-                <th scope="col">Ticket</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
+      <PagedTable
+        list={list}
+        rows={items}
+        errorTitle="Could not load the messages"
+        empty={<Empty title={state ? `No ${state} messages` : 'No messages received yet'} />}
+        className="table table-compact trace-table"
+        head={
+          <>
+            <th scope="col">Received</th>
+            <th scope="col">Message</th>
+            <th scope="col">State</th>
+            <th scope="col" className="col-optional">Rule</th>
+            <th scope="col">Ticket</th>
+            <th scope="col"><span className="sr-only">Actions</span></th>
+          </>
+        }
+        row={(m) => (
+          <Fragment key={m.id}>
+            <tr data-testid="trace-row">
+              <td className="nowrap" title={formatDateTime(m.receivedAt)}>{formatAgo(m.receivedAt)}</td>
+              <td className="cell-wide">
+                <div className="cell-clip cell-title" title={m.subject ?? undefined}>{m.subject || <span className="muted">(no subject)</span>}</div>
+                <div className="muted small cell-clip" title={m.from ?? undefined}>{m.from ?? 'unknown sender'}</div>
+                {m.reason && <div className={`small ${m.state === 'failed' ? 'text-danger' : 'muted'}`}>{m.reason}</div>}
+              </td>
+              <td><Badge tone={STATE_TONE[m.state] ?? 'neutral'}>{m.state}</Badge></td>
+              <td className="col-optional">{m.ruleName ?? <span className="muted">—</span>}</td>
+              <td className="nowrap">{m.ticketId ? <Link to={`/tickets/${m.ticketId}`}>Ticket {m.ticketId}</Link> : <span className="muted">—</span>}</td>
+              <td className="row-actions">
+                <button type="button" className="btn btn-small" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
+                  {open === m.id ? 'Hide raw' : 'View raw'}
+                </button>
+                {(m.state === 'failed' || m.state === 'ignored') && (
+                  <button type="button" className="btn btn-small" onClick={() => void replay.run(m)} disabled={replay.busy} title="Run this message through the rules again">
+                    Replay
+                  </button>
+                )}
+              </td>
+            </tr>
+            {open === m.id && (
+              <tr className="row-detail">
+                <td colSpan={6}>
+                  <RawMessage id={m.id} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((m) => (
-                <Fragment key={m.id}>
-                  <tr data-testid="trace-row">
-                    <td className="nowrap" title={formatDateTime(m.receivedAt)}>{formatAgo(m.receivedAt)}</td>
-                    <td className="cell-wide">
-                      <div className="cell-clip cell-title" title={m.subject ?? undefined}>{m.subject || <span className="muted">(no subject)</span>}</div>
-                      <div className="muted small cell-clip" title={m.from ?? undefined}>{m.from ?? 'unknown sender'}</div>
-                      {m.reason && <div className={`small ${m.state === 'failed' ? 'text-danger' : 'muted'}`}>{m.reason}</div>}
-                    </td>
-                    <td><Badge tone={STATE_TONE[m.state] ?? 'neutral'}>{m.state}</Badge></td>
-                    <td className="col-optional">{m.ruleName ?? <span className="muted">—</span>}</td>
-                    <td className="nowrap">{m.ticketId ? <Link to={`/tickets/${m.ticketId}`}>Ticket {m.ticketId}</Link> : <span className="muted">—</span>}</td>
-                    <td className="row-actions">
-                      <button type="button" className="btn btn-small" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
-                        {open === m.id ? 'Hide raw' : 'View raw'}
-                      </button>
-                      {(m.state === 'failed' || m.state === 'ignored') && (
-                        <button type="button" className="btn btn-small" onClick={() => void replay.run(m)} disabled={replay.busy} title="Run this message through the rules again">
-                          Replay
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                  {open === m.id && (
-                    <tr className="row-detail">
-                      <td colSpan={6}>
-                        <RawMessage id={m.id} />
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <InlineError error={replay.error} />
-      {list.hasMore && (
-        <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
-          Load older messages
-        </button>
-      )}
+            )}
+          </Fragment>
+        )}
+        footer={
+          <>
+            <InlineError error={replay.error} />
+            {list.hasMore && <LoadMoreButton list={list} label="Load older messages" />}
+          </>
+        }
+      />
     </Card>
   );
 }

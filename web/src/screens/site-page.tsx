@@ -1,12 +1,14 @@
 import { useState } from 'react';
 import { api, ApiError, type Page } from '../api.ts';
-import { Badge, NoMainSiteFlag, PriorityBadge, StatusBadge } from '../components/badges.tsx';
+import { Badge, NoMainSiteFlag } from '../components/badges.tsx';
 import { Field } from '../components/field.tsx';
 import { invalidateCache, useCached } from '../components/names.tsx';
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
+import { pageOf, PagedTable } from '../components/paged-table.tsx';
 import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { CompactTicketRow } from '../components/ticket-row.tsx';
 import { toast } from '../components/toasts.tsx';
-import { formatAgo, formatShort } from '../format.ts';
+import { formatAgo } from '../format.ts';
 import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import { Link } from '../router.tsx';
@@ -66,49 +68,31 @@ export function SitePage({ id }: { id: number }) {
       <div className="detail-grid">
         <div className="detail-main">
           <Card title="Open tickets" actions={<Link to={`/tickets?siteId=${id}&customerId=${s.customerId}`}>All tickets</Link>}>
-            {tickets.error && <ErrorBox error={tickets.error} onRetry={tickets.reload} />}
-            {tickets.data && tickets.data.items.length === 0 && <Empty title="No open tickets at this site" />}
-            {tickets.data && tickets.data.items.length > 0 && (
-              <table className="table table-compact">
-                <tbody>
-                  {tickets.data.items.map((t) => (
-                    <tr key={t.id}>
-                      <td className="col-num">{t.number}</td>
-                      <td><Link to={`/tickets/${t.id}`}>{t.summary}</Link></td>
-                      <td><PriorityBadge priority={t.priority} /></td>
-                      <td><StatusBadge status={t.status} /></td>
-                      <td className="nowrap muted">{formatShort(t.updatedAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <PagedTable list={pageOf(tickets)} empty={<Empty title="No open tickets at this site" />} className="table table-compact" wrap={false} row={(t) => <CompactTicketRow key={t.id} ticket={t} />} />
           </Card>
           <Card title={`Assets${assets.data ? ` (${assets.data.items.length}${assets.data.nextCursor ? '+' : ''})` : ''}`}>
-            {assets.error && <ErrorBox error={assets.error} onRetry={assets.reload} />}
-            {assets.data && assets.data.items.length === 0 && <Empty title="No assets at this site">Devices imported from Datto RMM appear here.</Empty>}
-            {assets.data && assets.data.items.length > 0 && (
-              <table className="table table-compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Hostname</th>
-                    <th scope="col">Type</th>
-                    <th scope="col" className="col-optional">OS</th>
-                    <th scope="col">Last seen</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {assets.data.items.map((a) => (
-                    <tr key={a.id}>
-                      <td><Link to={`/assets/${a.id}`}>{a.hostname}</Link></td>
-                      <td>{a.type ?? '—'}</td>
-                      <td className="col-optional">{a.os ?? '—'}</td>
-                      <td className="nowrap">{formatAgo(a.lastSeenAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <PagedTable
+              list={pageOf(assets)}
+              empty={<Empty title="No assets at this site">Devices imported from Datto RMM appear here.</Empty>}
+              className="table table-compact"
+              wrap={false}
+              head={
+                <>
+                  <th scope="col">Hostname</th>
+                  <th scope="col">Type</th>
+                  <th scope="col" className="col-optional">OS</th>
+                  <th scope="col">Last seen</th>
+                </>
+              }
+              row={(a) => (
+                <tr key={a.id}>
+                  <td><Link to={`/assets/${a.id}`}>{a.hostname}</Link></td>
+                  <td>{a.type ?? '—'}</td>
+                  <td className="col-optional">{a.os ?? '—'}</td>
+                  <td className="nowrap">{formatAgo(a.lastSeenAt)}</td>
+                </tr>
+              )}
+            />
           </Card>
         </div>
         <aside className="detail-side">

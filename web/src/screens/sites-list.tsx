@@ -3,7 +3,8 @@ import { Badge } from '../components/badges.tsx';
 import { CustomerName } from '../components/names.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
 import { CustomerSelect } from '../components/pickers.tsx';
-import { Empty, ErrorBox, Loading } from '../components/states.tsx';
+import { PagedTable } from '../components/paged-table.tsx';
+import { Empty } from '../components/states.tsx';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Site } from '../types.ts';
@@ -34,45 +35,30 @@ export function SitesList() {
           <CustomerSelect id="site-customer" noneLabel="Any customer" value={customerId} onChange={(v) => setQuery({ customerId: v })} />
         </div>
       </form>
-      {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load sites" />}
-      {list.loading && list.items.length === 0 && <Loading label="Loading sites…" />}
-      {!list.loading && !list.error && list.items.length === 0 && (
-        <Empty title={q || customerId ? 'No sites match' : 'No sites yet'}>Sites are added on a customer's page, or imported from Datto RMM.</Empty>
-      )}
-      {list.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Site</th>
-                <th scope="col">Customer</th>
-                <th scope="col">Role</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <Link to={`/sites/${s.id}`} className="row-link">
-                      {s.name}
-                    </Link>
-                  </td>
-                  <td>{s.customerName ? <Link to={`/customers/${s.customerId}`}>{s.customerName}</Link> : <CustomerName id={s.customerId} />}</td>
-                  <td>{s.isMainSite ? <Badge tone="green">Main site</Badge> : <span className="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {list.hasMore && (
-        <div className="list-footer">
-          <span className="muted">Showing {list.items.length}</span>
-          <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
-            {list.loadingMore ? 'Loading…' : 'Load more'}
-          </button>
-        </div>
-      )}
+      <PagedTable
+        list={list}
+        errorTitle="Could not load sites"
+        loadingLabel="Loading sites…"
+        empty={<Empty title={q || customerId ? 'No sites match' : 'No sites yet'}>Sites are added on a customer's page, or imported from Datto RMM.</Empty>}
+        head={
+          <>
+            <th scope="col">Site</th>
+            <th scope="col">Customer</th>
+            <th scope="col">Role</th>
+          </>
+        }
+        row={(s) => (
+          <tr key={s.id}>
+            <td>
+              <Link to={`/sites/${s.id}`} className="row-link">
+                {s.name}
+              </Link>
+            </td>
+            <td>{s.customerName ? <Link to={`/customers/${s.customerId}`}>{s.customerName}</Link> : <CustomerName id={s.customerId} />}</td>
+            <td>{s.isMainSite ? <Badge tone="green">Main site</Badge> : <span className="muted">—</span>}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

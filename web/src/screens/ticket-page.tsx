@@ -6,6 +6,7 @@ import { Field } from '../components/field.tsx';
 import { CustomerName, invalidateCache, SiteName, useCached } from '../components/names.tsx';
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
 import { AssetSelect, CustomerSelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
+import { ListStates, LoadMoreButton } from '../components/paged-table.tsx';
 import { Callout, Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
 import { HistoryItem } from '../components/ticket-history.tsx';
 import { toast } from '../components/toasts.tsx';
@@ -379,9 +380,7 @@ export function TicketPage({ id }: { id: number }) {
               </button>
             }
           >
-            {history.error && <ErrorBox error={history.error} onRetry={history.reload} title="Could not load the history" />}
-            {history.loading && history.items.length === 0 && <Loading label="Loading history…" />}
-            {!history.loading && !history.error && history.items.length === 0 && <Empty title="No history yet" />}
+            <ListStates list={history} errorTitle="Could not load the history" loadingLabel="Loading history…" empty={<Empty title="No history yet" />} />
             <ol className="history" aria-label="Ticket history">
               {history.items.map((a) => (
                 <HistoryItem
@@ -391,11 +390,7 @@ export function TicketPage({ id }: { id: number }) {
                 />
               ))}
             </ol>
-            {history.hasMore && (
-              <button type="button" className="btn" onClick={history.loadMore} disabled={history.loadingMore}>
-                {history.loadingMore ? 'Loading…' : 'Show later entries'}
-              </button>
-            )}
+            {history.hasMore && <LoadMoreButton list={history} label="Show later entries" busyLabel="Loading…" />}
             <NoteForm ticketId={id} onAdded={history.reload} />
           </Card>
         </div>

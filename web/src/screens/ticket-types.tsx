@@ -4,7 +4,8 @@ import { Badge } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { invalidateCache } from '../components/names.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
-import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { pageOf, PagedTable } from '../components/paged-table.tsx';
+import { Empty, InlineError } from '../components/states.tsx';
 import { toast } from '../components/toasts.tsx';
 import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
@@ -92,25 +93,20 @@ export function TicketTypes() {
       <div className="detail-grid">
         <div className="detail-main">
           <Card>
-            {types.error && <ErrorBox error={types.error} onRetry={types.reload} />}
-            {types.loading && !types.data && <Loading />}
-            {types.data && types.data.items.length === 0 && <Empty title="No ticket types" />}
-            {types.data && types.data.items.length > 0 && (
-              <table className="table table-compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Default</th>
-                    {isAdmin && <th scope="col"><span className="sr-only">Actions</span></th>}
-                  </tr>
-                </thead>
-                <tbody>
-                  {types.data.items.map((t) => (
-                    <TypeRow key={t.id} type={t} admin={isAdmin} onSaved={types.reload} />
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <PagedTable
+              list={pageOf(types)}
+              empty={<Empty title="No ticket types" />}
+              className="table table-compact"
+              wrap={false}
+              head={
+                <>
+                  <th scope="col">Name</th>
+                  <th scope="col">Default</th>
+                  {isAdmin && <th scope="col"><span className="sr-only">Actions</span></th>}
+                </>
+              }
+              row={(t) => <TypeRow key={t.id} type={t} admin={isAdmin} onSaved={types.reload} />}
+            />
           </Card>
         </div>
         {isAdmin && (

@@ -4,7 +4,8 @@ import { PriorityBadge, StatusBadge } from '../components/badges.tsx';
 import { CustomerName, SiteName, TicketTypeName } from '../components/names.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
 import { CustomerSelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
-import { Empty, ErrorBox, Loading } from '../components/states.tsx';
+import { LoadMoreButton, PagedTable } from '../components/paged-table.tsx';
+import { Empty } from '../components/states.tsx';
 import { formatDateTime, formatShort, PRIORITIES, PRIORITY_LABEL, SOURCE_LABEL, SOURCES, STATUS_LABEL, STATUSES } from '../format.ts';
 import { useApi } from '../hooks/use-api.ts';
 import { usePaged } from '../hooks/use-paged.ts';
@@ -167,70 +168,65 @@ export function TicketsList() {
         )}
       </form>
 
-      {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load tickets" />}
-      {list.loading && list.items.length === 0 && !list.error && <Loading label="Loading tickets…" />}
-      {!list.loading && !list.error && list.items.length === 0 && (
-        <Empty title={anyFilter || status !== 'open' ? 'No tickets match these filters' : 'No open tickets'}>
-          {anyFilter ? 'Clear the filters or widen the search. ' : status === 'open' ? 'New tickets from e-mail, Datto RMM alerts and agents appear here. ' : ''}
-          <Link to="/tickets/new">Create a ticket</Link>
-        </Empty>
-      )}
-      {list.items.length > 0 && (
-        <div className={`table-wrap ${list.loading ? 'is-stale' : ''}`}>
-          <table className="table tickets-table">
-            <caption className="sr-only">Tickets</caption>
-            <thead>
-              <tr>
-                <th scope="col" className="col-num">#</th>
-                <th scope="col">Summary</th>
-                <th scope="col" className="col-mid">Customer</th>
-                <th scope="col" className="col-optional">Site</th>
-                <th scope="col" className="col-optional">Type</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="col-optional">Source</th>
-                <th scope="col" className="col-optional">Updated</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((t) => (
-                <tr key={t.id}>
-                  <td className="col-num">
-                    <Link to={`/tickets/${t.id}`} tabIndex={-1} aria-hidden="true">
-                      {t.number}
-                    </Link>
-                  </td>
-                  <td className="col-summary">
-                    <Link to={`/tickets/${t.id}`} className="row-link">
-                      {t.summary}
-                    </Link>
-                  </td>
-                  <td className="col-mid"><CustomerName id={t.customerId} /></td>
-                  <td className="col-optional"><SiteName id={t.siteId} /></td>
-                  <td className="col-optional"><TicketTypeName id={t.ticketTypeId} /></td>
-                  <td><PriorityBadge priority={t.priority} /></td>
-                  <td><StatusBadge status={t.status as TicketStatus} /></td>
-                  <td className="col-optional">{SOURCE_LABEL[t.source] ?? t.source}</td>
-                  <td className="col-optional nowrap" title={formatDateTime(t.updatedAt)}>{formatShort(t.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {list.items.length > 0 && (
-        <div className="list-footer">
-          <span className="muted" aria-live="polite">
-            Showing {list.items.length.toLocaleString()}
-            {shownTotal !== null ? ` of ${shownTotal.toLocaleString()}` : ''} tickets
-          </span>
-          {list.hasMore && (
-            <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
-              {list.loadingMore ? 'Loading…' : 'Load more'}
-            </button>
-          )}
-        </div>
-      )}
+      <PagedTable
+        list={list}
+        errorTitle="Could not load tickets"
+        loadingLabel="Loading tickets…"
+        empty={
+          <Empty title={anyFilter || status !== 'open' ? 'No tickets match these filters' : 'No open tickets'}>
+            {anyFilter ? 'Clear the filters or widen the search. ' : status === 'open' ? 'New tickets from e-mail, Datto RMM alerts and agents appear here. ' : ''}
+            <Link to="/tickets/new">Create a ticket</Link>
+          </Empty>
+        }
+        className="table tickets-table"
+        caption="Tickets"
+        stale={list.loading}
+        head={
+          <>
+            <th scope="col" className="col-num">#</th>
+            <th scope="col">Summary</th>
+            <th scope="col" className="col-mid">Customer</th>
+            <th scope="col" className="col-optional">Site</th>
+            <th scope="col" className="col-optional">Type</th>
+            <th scope="col">Priority</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="col-optional">Source</th>
+            <th scope="col" className="col-optional">Updated</th>
+          </>
+        }
+        row={(t) => (
+          <tr key={t.id}>
+            <td className="col-num">
+              <Link to={`/tickets/${t.id}`} tabIndex={-1} aria-hidden="true">
+                {t.number}
+              </Link>
+            </td>
+            <td className="col-summary">
+              <Link to={`/tickets/${t.id}`} className="row-link">
+                {t.summary}
+              </Link>
+            </td>
+            <td className="col-mid"><CustomerName id={t.customerId} /></td>
+            <td className="col-optional"><SiteName id={t.siteId} /></td>
+            <td className="col-optional"><TicketTypeName id={t.ticketTypeId} /></td>
+            <td><PriorityBadge priority={t.priority} /></td>
+            <td><StatusBadge status={t.status as TicketStatus} /></td>
+            <td className="col-optional">{SOURCE_LABEL[t.source] ?? t.source}</td>
+            <td className="col-optional nowrap" title={formatDateTime(t.updatedAt)}>{formatShort(t.updatedAt)}</td>
+          </tr>
+        )}
+        footer={
+          list.items.length > 0 && (
+            <div className="list-footer">
+              <span className="muted" aria-live="polite">
+                Showing {list.items.length.toLocaleString()}
+                {shownTotal !== null ? ` of ${shownTotal.toLocaleString()}` : ''} tickets
+              </span>
+              {list.hasMore && <LoadMoreButton list={list} busyLabel="Loading…" />}
+            </div>
+          )
+        }
+      />
     </>
   );
 }

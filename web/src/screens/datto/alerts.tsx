@@ -4,6 +4,7 @@ import { Badge, type Tone } from '../../components/badges.tsx';
 import { RetryResolveButton } from '../../components/datto-alert-panel.tsx';
 import { Card } from '../../components/page.tsx';
 import { ProgressBar } from '../../components/progress-bar.tsx';
+import { LoadMoreButton, PagedTable } from '../../components/paged-table.tsx';
 import { Empty, ErrorBox, InlineError, Loading } from '../../components/states.tsx';
 import { toast } from '../../components/toasts.tsx';
 import type { AlertCounters, DattoAlert, WebhookDelivery } from '../../datto-types.ts';
@@ -139,64 +140,53 @@ export function AlertsSection() {
       {view === 'webhooks' ? (
         <Deliveries />
       ) : (
-        <>
-          {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load alerts" />}
-          {list.loading && list.items.length === 0 && <Loading />}
-          {!list.loading && !list.error && list.items.length === 0 && <Empty title={view === 'failed' ? 'No failed resolves' : view === 'held' ? 'No held alerts' : 'No alerts received yet'} />}
-          {list.items.length > 0 && (
-            <div className="table-wrap">
-              <table className="table table-compact">
-                <thead>
-                  <tr>
-                    <th scope="col">Alert</th>
-                    <th scope="col">Device</th>
-                    <th scope="col">Ticket</th>
-                    <th scope="col">Priority</th>
-                    <th scope="col">Seen</th>
-                    <th scope="col">In Datto</th>
-                    <th scope="col">Resolve</th>
-                    <th scope="col" className="col-optional">Last seen</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {list.items.map((a) => (
-                    <tr key={a.alertUid}>
-                      <td className="cell-clip" title={`${a.alertUid}${a.message ? `\n${a.message}` : ''}`}>
-                        <div className="cell-clip">{a.message ?? a.monitorKind ?? <span className="mono small">{a.alertUid}</span>}</div>
-                        {a.message && <div className="mono small muted cell-clip">{a.alertUid}</div>}
-                      </td>
-                      <td>
-                        {a.deviceName ?? '—'}
-                        {a.siteName && <div className="muted small">{a.siteName}</div>}
-                      </td>
-                      <td>{a.ticketId ? <Link to={`/tickets/${a.ticketId}`}>Ticket {a.ticketId}</Link> : a.heldReason ? <Badge tone="amber">Held: {a.heldReason}</Badge> : '—'}</td>
-                      <td>{a.priority ?? '—'}</td>
-                      <td>{a.occurrences}×</td>
-                      <td>{a.dattoState}</td>
-                      <td>
-                        <Badge tone={RESOLVE_TONE[a.resolveState] ?? 'neutral'} title={a.lastError ?? undefined}>
-                          {a.resolveState}
-                        </Badge>
-                        {a.resolveState === 'failed' && (
-                          <>
-                            <div className="text-danger small cell-clip" title={a.lastError ?? undefined}>{a.lastError}</div>
-                            <RetryResolveButton alertUid={a.alertUid} onDone={reload} />
-                          </>
-                        )}
-                      </td>
-                      <td className="col-optional nowrap" title={formatDateTime(a.lastSeenAt)}>{formatAgo(a.lastSeenAt)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+        <PagedTable
+          list={list}
+          errorTitle="Could not load alerts"
+          empty={<Empty title={view === 'failed' ? 'No failed resolves' : view === 'held' ? 'No held alerts' : 'No alerts received yet'} />}
+          className="table table-compact"
+          head={
+            <>
+              <th scope="col">Alert</th>
+              <th scope="col">Device</th>
+              <th scope="col">Ticket</th>
+              <th scope="col">Priority</th>
+              <th scope="col">Seen</th>
+              <th scope="col">In Datto</th>
+              <th scope="col">Resolve</th>
+              <th scope="col" className="col-optional">Last seen</th>
+            </>
+          }
+          row={(a) => (
+            <tr key={a.alertUid}>
+              <td className="cell-clip" title={`${a.alertUid}${a.message ? `\n${a.message}` : ''}`}>
+                <div className="cell-clip">{a.message ?? a.monitorKind ?? <span className="mono small">{a.alertUid}</span>}</div>
+                {a.message && <div className="mono small muted cell-clip">{a.alertUid}</div>}
+              </td>
+              <td>
+                {a.deviceName ?? '—'}
+                {a.siteName && <div className="muted small">{a.siteName}</div>}
+              </td>
+              <td>{a.ticketId ? <Link to={`/tickets/${a.ticketId}`}>Ticket {a.ticketId}</Link> : a.heldReason ? <Badge tone="amber">Held: {a.heldReason}</Badge> : '—'}</td>
+              <td>{a.priority ?? '—'}</td>
+              <td>{a.occurrences}×</td>
+              <td>{a.dattoState}</td>
+              <td>
+                <Badge tone={RESOLVE_TONE[a.resolveState] ?? 'neutral'} title={a.lastError ?? undefined}>
+                  {a.resolveState}
+                </Badge>
+                {a.resolveState === 'failed' && (
+                  <>
+                    <div className="text-danger small cell-clip" title={a.lastError ?? undefined}>{a.lastError}</div>
+                    <RetryResolveButton alertUid={a.alertUid} onDone={reload} />
+                  </>
+                )}
+              </td>
+              <td className="col-optional nowrap" title={formatDateTime(a.lastSeenAt)}>{formatAgo(a.lastSeenAt)}</td>
+            </tr>
           )}
-          {list.hasMore && (
-            <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
-              Load more
-            </button>
-          )}
-        </>
+          footer={list.hasMore && <LoadMoreButton list={list} />}
+        />
       )}
     </Card>
   );

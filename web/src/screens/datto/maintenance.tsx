@@ -5,7 +5,8 @@ import { Field } from '../../components/field.tsx';
 import { CustomerName, SiteName } from '../../components/names.tsx';
 import { Card } from '../../components/page.tsx';
 import { CustomerSelect, SiteSelect } from '../../components/pickers.tsx';
-import { Empty, ErrorBox, InlineError, Loading } from '../../components/states.tsx';
+import { PagedTable } from '../../components/paged-table.tsx';
+import { Empty, InlineError } from '../../components/states.tsx';
 import { toast } from '../../components/toasts.tsx';
 import type { MaintenanceWindow } from '../../datto-types.ts';
 import { formatDateTime } from '../../format.ts';
@@ -91,41 +92,37 @@ export function MaintenanceSection() {
   return (
     <Card title="Maintenance windows" id="datto-maintenance">
       <p className="muted small">During a window, alerts of the customer or site are held instead of making tickets. When it ends, alerts still open in Datto RMM become tickets.</p>
-      {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load maintenance windows" />}
-      {list.loading && list.items.length === 0 && <Loading />}
-      {!list.loading && !list.error && list.items.length === 0 && <Empty title="No maintenance windows" />}
-      {list.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table table-compact">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Applies to</th>
-                <th scope="col">From</th>
-                <th scope="col">Until</th>
-                <th scope="col">State</th>
-                <th scope="col"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.items.map((w) => (
-                <tr key={w.id}>
-                  <td>{w.name}</td>
-                  <td>{w.siteId ? <SiteName id={w.siteId} /> : <CustomerName id={w.customerId} />}</td>
-                  <td className="nowrap">{formatDateTime(w.startsAt)}</td>
-                  <td className="nowrap">{formatDateTime(w.endsAt)}</td>
-                  <td>{w.active ? <Badge tone="amber">Active</Badge> : new Date(w.endsAt) < new Date() ? <Badge tone="gray">Ended</Badge> : <Badge tone="blue">Planned</Badge>}</td>
-                  <td className="row-actions">
-                    <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => void remove.run(w)} disabled={remove.busy}>
-                      {w.active ? 'End now' : 'Delete'}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <PagedTable
+        list={list}
+        errorTitle="Could not load maintenance windows"
+        empty={<Empty title="No maintenance windows" />}
+        className="table table-compact"
+        head={
+          <>
+            <th scope="col">Name</th>
+            <th scope="col">Applies to</th>
+            <th scope="col">From</th>
+            <th scope="col">Until</th>
+            <th scope="col">State</th>
+            <th scope="col"><span className="sr-only">Actions</span></th>
+          </>
+        }
+        row={(w) => (
+          <tr key={w.id}>
+            <td>{w.name}</td>
+            <td>{w.siteId ? <SiteName id={w.siteId} /> : <CustomerName id={w.customerId} />}</td>
+            <td className="nowrap">{formatDateTime(w.startsAt)}</td>
+            <td className="nowrap">{formatDateTime(w.endsAt)}</td>
+            <td>{w.active ? <Badge tone="amber">Active</Badge> : new Date(w.endsAt) < new Date() ? <Badge tone="gray">Ended</Badge> : <Badge tone="blue">Planned</Badge>}</td>
+            <td className="row-actions">
+              <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => void remove.run(w)} disabled={remove.busy}>
+                {w.active ? 'End now' : 'Delete'}
+              </button>
+            </td>
+          </tr>
+        )}
+        footer={null}
+      />
       <InlineError error={remove.error} />
       <NewWindowForm onCreated={list.reload} />
     </Card>

@@ -5,7 +5,8 @@ import { Checkbox } from '../../components/field.tsx';
 import { CustomerName, invalidateCache } from '../../components/names.tsx';
 import { Card } from '../../components/page.tsx';
 import { SiteSelect } from '../../components/pickers.tsx';
-import { Empty, ErrorBox, InlineError, Loading } from '../../components/states.tsx';
+import { LoadMoreButton, PagedTable } from '../../components/paged-table.tsx';
+import { Empty, InlineError } from '../../components/states.tsx';
 import { toast } from '../../components/toasts.tsx';
 import type { SiteMapping } from '../../datto-types.ts';
 import { useAction } from '../../hooks/use-action.ts';
@@ -104,37 +105,27 @@ export function SiteMappingsSection() {
           {missingMain === 1 ? 'One mapped customer has' : `${missingMain} mapped customers have`} no main site. Open the customer and pick one, or alerts for it cannot be placed.
         </div>
       )}
-      {list.error && <ErrorBox error={list.error} onRetry={list.reload} title="Could not load the site mapping" />}
-      {list.loading && list.items.length === 0 && <Loading />}
-      {!list.loading && !list.error && items.length === 0 && (
-        <Empty title={list.items.length === 0 && !q && !unmapped ? 'No Datto RMM sites yet' : 'No Datto sites match'}>
-          {list.items.length === 0 && !q && !unmapped ? 'Press “Sync sites now” above to read the sites from Datto RMM.' : unmapped ? 'Every Datto site is mapped.' : ''}
-        </Empty>
-      )}
-      {items.length > 0 && (
-        <div className="table-wrap">
-          <table className="table table-compact mapping-table">
-            <thead>
-              <tr>
-                <th scope="col">Datto RMM site</th>
-                <th scope="col">Relaydesk site</th>
-                <th scope="col">Customer</th>
-                <th scope="col" className="col-optional">Linked by</th>
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((m) => (
-                <MappingRow key={m.dattoSiteUid} mapping={m} onSaved={(next) => list.replace((all) => all.map((x) => (x.dattoSiteUid === next.dattoSiteUid ? next : x)))} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {list.hasMore && (
-        <button type="button" className="btn" onClick={list.loadMore} disabled={list.loadingMore}>
-          Load more
-        </button>
-      )}
+      <PagedTable
+        list={list}
+        rows={items}
+        errorTitle="Could not load the site mapping"
+        empty={
+          <Empty title={list.items.length === 0 && !q && !unmapped ? 'No Datto RMM sites yet' : 'No Datto sites match'}>
+            {list.items.length === 0 && !q && !unmapped ? 'Press “Sync sites now” above to read the sites from Datto RMM.' : unmapped ? 'Every Datto site is mapped.' : ''}
+          </Empty>
+        }
+        className="table table-compact mapping-table"
+        head={
+          <>
+            <th scope="col">Datto RMM site</th>
+            <th scope="col">Relaydesk site</th>
+            <th scope="col">Customer</th>
+            <th scope="col" className="col-optional">Linked by</th>
+          </>
+        }
+        row={(m) => <MappingRow key={m.dattoSiteUid} mapping={m} onSaved={(next) => list.replace((all) => all.map((x) => (x.dattoSiteUid === next.dattoSiteUid ? next : x)))} />}
+        footer={list.hasMore && <LoadMoreButton list={list} />}
+      />
     </Card>
   );
 }
