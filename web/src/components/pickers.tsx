@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api, withQuery, type Page } from '../api.ts';
 import type { Asset, Customer, Site } from '../types.ts';
+import { PRIORITIES, PRIORITY_LABEL } from '../format.ts';
 import { cachedGet, useTicketTypes } from './names.tsx';
 
 export type Option = { id: number; label: string };
@@ -155,6 +156,20 @@ export function TicketTypeSelect({ value, onChange, allowNone = false, noneLabel
         <option key={t.id} value={t.id}>
           {t.name}
           {t.isDefault ? ' (default)' : ''}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+/** A ticket priority by name; with noneLabel, an empty first choice that gives null. */
+export function PrioritySelect({ value, onChange, noneLabel, allowNone: _allowNone, ...rest }: CommonProps) {
+  return (
+    <select {...rest} value={value ?? ''} onChange={(e) => onChange(e.target.value ? Number(e.target.value) : null)}>
+      {noneLabel !== undefined && <option value="">{noneLabel}</option>}
+      {PRIORITIES.map((p) => (
+        <option key={p} value={p}>
+          {PRIORITY_LABEL[p]}
         </option>
       ))}
     </select>

@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import { Badge } from '../components/badges.tsx';
 import { Checkbox } from '../components/field.tsx';
 import { CustomerName, SiteName } from '../components/names.tsx';
@@ -10,6 +9,7 @@ import { formatAgo, formatDateTime } from '../format.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Asset } from '../types.ts';
+import { useSearchText } from '../hooks/use-search-text.ts';
 
 export function AssetsList() {
   useTitle('Assets');
@@ -18,12 +18,7 @@ export function AssetsList() {
   const customerId = Number(query.get('customerId')) || null;
   const siteId = Number(query.get('siteId')) || null;
   const retired = query.get('includeRetired') === 'true';
-  const [text, setText] = useState(q);
-  useEffect(() => {
-    if (text === q) return;
-    const t = window.setTimeout(() => setQuery({ q: text.trim() || null }), 300);
-    return () => window.clearTimeout(t);
-  }, [text, q]);
+  const [text, setText] = useSearchText(q);
   const list = usePaged<Asset>('/api/assets', { q: q || undefined, customerId: customerId ?? undefined, siteId: siteId ?? undefined, includeRetired: retired ? 'true' : undefined });
 
   return (

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { Badge, NoMainSiteFlag } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
@@ -10,6 +10,7 @@ import { toast } from '../components/toasts.tsx';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link, navigate, setQuery, useLocation } from '../router.tsx';
 import type { Customer } from '../types.ts';
+import { useSearchText } from '../hooks/use-search-text.ts';
 
 function NewCustomerForm({ onCancel }: { onCancel(): void }) {
   const [name, setName] = useState('');
@@ -66,13 +67,8 @@ export function CustomersList() {
   const { query } = useLocation();
   const q = query.get('q') ?? '';
   const withoutMain = query.get('withoutMainSite') === 'true';
-  const [text, setText] = useState(q);
+  const [text, setText] = useSearchText(q);
   const [adding, setAdding] = useState(false);
-  useEffect(() => {
-    if (text === q) return;
-    const t = window.setTimeout(() => setQuery({ q: text.trim() || null }), 300);
-    return () => window.clearTimeout(t);
-  }, [text, q]);
   const list = usePaged<Customer>('/api/customers', { q: q || undefined, withoutMainSite: withoutMain ? 'true' : undefined });
 
   return (

@@ -3,10 +3,9 @@ import { api, ApiError } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
-import { CustomerSelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
+import { CustomerSelect, PrioritySelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
 import { Callout, ErrorBox, InlineError, Loading } from '../components/states.tsx';
 import { toast } from '../components/toasts.tsx';
-import { PRIORITIES, PRIORITY_LABEL } from '../format.ts';
 import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import type { ActionType, ConditionField, ConditionOperator, EmailRule, Mailbox, RuleAction, RuleCondition } from '../mail-types.ts';
@@ -55,14 +54,7 @@ function CreateTicketParams({ params, onChange, index }: ParamsProps) {
         <TicketTypeSelect value={optNum(params.ticketTypeId)} onChange={(v) => set('ticketTypeId', v)} allowNone noneLabel="— The default type —" />
       </Field>
       <Field label="Priority">
-        <select value={optNum(params.priority) ?? ''} onChange={(e) => set('priority', e.target.value ? Number(e.target.value) : null)}>
-          <option value="">— Default —</option>
-          {PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {PRIORITY_LABEL[p]}
-            </option>
-          ))}
-        </select>
+        <PrioritySelect value={optNum(params.priority) ?? null} onChange={(v) => set('priority', v)} noneLabel="— Default —" />
       </Field>
       <Field label="Customer">
         <CustomerSelect value={optNum(params.customerId)} onChange={(v) => onChange(withParam(withParam(params, 'customerId', v), 'siteId', null))} noneLabel="— From the sender —" />

@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import { Badge } from '../components/badges.tsx';
 import { CustomerName } from '../components/names.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
@@ -8,18 +7,14 @@ import { Empty } from '../components/states.tsx';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Site } from '../types.ts';
+import { useSearchText } from '../hooks/use-search-text.ts';
 
 export function SitesList() {
   useTitle('Sites');
   const { query } = useLocation();
   const q = query.get('q') ?? '';
   const customerId = Number(query.get('customerId')) || null;
-  const [text, setText] = useState(q);
-  useEffect(() => {
-    if (text === q) return;
-    const t = window.setTimeout(() => setQuery({ q: text.trim() || null }), 300);
-    return () => window.clearTimeout(t);
-  }, [text, q]);
+  const [text, setText] = useSearchText(q);
   const list = usePaged<Site>('/api/sites', { q: q || undefined, customerId: customerId ?? undefined });
 
   return (

@@ -2,10 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { Field } from '../components/field.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
-import { AssetSelect, CustomerSelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
+import { AssetSelect, CustomerSelect, PrioritySelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
 import { InlineError } from '../components/states.tsx';
 import { toast } from '../components/toasts.tsx';
-import { PRIORITIES, PRIORITY_LABEL } from '../format.ts';
 import { navigate, useLocation } from '../router.tsx';
 import { useTicketTypes } from '../components/names.tsx';
 import type { Ticket } from '../types.ts';
@@ -70,13 +69,7 @@ export function TicketNew() {
               <TicketTypeSelect value={effectiveType} onChange={setTypeId} />
             </Field>
             <Field label="Priority" error={fields.priority}>
-              <select value={priority} onChange={(e) => setPriority(Number(e.target.value))}>
-                {PRIORITIES.map((p) => (
-                  <option key={p} value={p}>
-                    {PRIORITY_LABEL[p]}
-                  </option>
-                ))}
-              </select>
+              <PrioritySelect value={priority} onChange={(v) => v && setPriority(v)} />
             </Field>
             <Field label="Customer" error={fields.customerId}>
               <CustomerSelect

@@ -5,13 +5,13 @@ import { DattoAlertPanel, DeviceLinks, loadAlertsForTicket, RetryResolveButton }
 import { Field } from '../components/field.tsx';
 import { CustomerName, invalidateCache, SiteName, useCached } from '../components/names.tsx';
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
-import { AssetSelect, CustomerSelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
+import { AssetSelect, CustomerSelect, PrioritySelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
 import { ListStates, LoadMoreButton } from '../components/paged-table.tsx';
 import { Callout, Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
 import { HistoryItem } from '../components/ticket-history.tsx';
 import { toast } from '../components/toasts.tsx';
 import type { DattoAlert } from '../datto-types.ts';
-import { formatAgo, formatDateTime, PRIORITIES, PRIORITY_LABEL, SOURCE_LABEL, STATUS_LABEL, STATUSES } from '../format.ts';
+import { formatAgo, formatDateTime, SOURCE_LABEL, STATUS_LABEL, STATUSES } from '../format.ts';
 import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import { usePaged } from '../hooks/use-paged.ts';
@@ -100,13 +100,7 @@ function PropertiesForm({ ticket, onSaved }: { ticket: Ticket; onSaved(t: Ticket
         </select>
       </Field>
       <Field label="Priority">
-        <select value={form.priority} onChange={(e) => set('priority', Number(e.target.value))}>
-          {PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {PRIORITY_LABEL[p]}
-            </option>
-          ))}
-        </select>
+        <PrioritySelect value={form.priority} onChange={(v) => v && set('priority', v)} />
       </Field>
       <Field label="Type">
         <TicketTypeSelect value={form.ticketTypeId} onChange={(v) => v && set('ticketTypeId', v)} />

@@ -1,16 +1,17 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { withQuery, type Query } from '../api.ts';
 import { PriorityBadge, StatusBadge } from '../components/badges.tsx';
 import { CustomerName, SiteName, TicketTypeName } from '../components/names.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
-import { CustomerSelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
+import { CustomerSelect, PrioritySelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
 import { LoadMoreButton, PagedTable } from '../components/paged-table.tsx';
 import { Empty } from '../components/states.tsx';
-import { formatDateTime, formatShort, PRIORITIES, PRIORITY_LABEL, SOURCE_LABEL, SOURCES, STATUS_LABEL, STATUSES } from '../format.ts';
+import { formatDateTime, formatShort, SOURCE_LABEL, SOURCES, STATUS_LABEL, STATUSES } from '../format.ts';
 import { useApi } from '../hooks/use-api.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Ticket, TicketCounts, TicketStatus } from '../types.ts';
+import { useSearchText } from '../hooks/use-search-text.ts';
 
 const SORTS: Array<[string, string]> = [
   ['-id', 'Newest first'],
@@ -60,14 +61,8 @@ export function TicketsList() {
   const sort = query.get('sort') ?? '-id';
   const filterQuery: Query = { ...filters, q: q.trim() || undefined };
 
-  const [text, setText] = useState(q);
+  const [text, setText] = useSearchText(q);
   const [showFilters, setShowFilters] = useState(false);
-  useEffect(() => setText(q), [q]);
-  useEffect(() => {
-    if (text === q) return;
-    const t = window.setTimeout(() => setQuery({ q: text.trim() || null }), 300);
-    return () => window.clearTimeout(t);
-  }, [text, q]);
 
   const list = usePaged<Ticket>('/api/tickets', { ...filterQuery, ...statusQuery(status), sort });
   const counts = useApi<TicketCounts>(withQuery('/api/tickets/counts', filterQuery));
@@ -139,14 +134,7 @@ export function TicketsList() {
         </div>
         <div className="filter">
           <label htmlFor="ticket-priority">Priority</label>
-          <select id="ticket-priority" value={filters.priority ?? ''} onChange={(e) => setQuery({ priority: e.target.value })}>
-            <option value="">Any priority</option>
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {PRIORITY_LABEL[p]}
-              </option>
-            ))}
-          </select>
+          <PrioritySelect id="ticket-priority" value={filters.priority ?? null} onChange={(v) => setQuery({ priority: v })} noneLabel="Any priority" />
         </div>
         <div className="filter">
           <label htmlFor="ticket-sort">Sort</label>

@@ -3,7 +3,7 @@ import { Checkbox, Field } from '../../components/field.tsx';
 import { Card } from '../../components/page.tsx';
 import { InlineError } from '../../components/states.tsx';
 import { DATTO_PRIORITIES, type AlertPolicies, type DattoSettings, type DattoSettingsUpdate } from '../../datto-types.ts';
-import { PRIORITIES, PRIORITY_LABEL } from '../../format.ts';
+import { PrioritySelect } from '../../components/pickers.tsx';
 import { useAction } from '../../hooks/use-action.ts';
 
 export function PoliciesSection({ settings, save }: { settings: DattoSettings; save(u: DattoSettingsUpdate): Promise<unknown> }) {
@@ -71,13 +71,7 @@ export function PoliciesSection({ settings, save }: { settings: DattoSettings; s
           <div className="priority-map">
             {DATTO_PRIORITIES.map((name) => (
               <Field key={name} label={name}>
-                <select value={p.priorityMap[name] ?? 3} onChange={(e) => set('priorityMap', { ...p.priorityMap, [name]: Number(e.target.value) })}>
-                  {PRIORITIES.map((n) => (
-                    <option key={n} value={n}>
-                      {PRIORITY_LABEL[n]}
-                    </option>
-                  ))}
-                </select>
+                <PrioritySelect value={p.priorityMap[name] ?? 3} onChange={(v) => v && set('priorityMap', { ...p.priorityMap, [name]: v })} />
               </Field>
             ))}
           </div>
