@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Database, Dialect, Tx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -236,7 +237,7 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
       for (const fn of effects) fn();
       // SQLite answers synchronously: without a pause now and then a long backlog would keep HTTP and SMTP waiting.
       if (Date.now() - lastYield > 50) {
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
         lastYield = Date.now();
       }
     }
@@ -307,7 +308,7 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
     const claimNext = () => {
       pending = false;
       // Claim at the end of this event-loop turn: messages being stored in it join the batch.
-      const p = new Promise((resolve) => setImmediate(resolve)).then(fetchBatch);
+      const p = nextTurn().then(fetchBatch);
       p.catch(() => {});
       return p;
     };

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Tx } from '../../../db/database.ts';
 import { ConflictError, NotFoundError } from '../../../errors.ts';
 import type { DattoContext } from '../module-part.ts';
@@ -86,7 +87,7 @@ export function createWebhookProcessor(ctx: DattoContext, intake: AlertIntake) {
     const batch: Batch = { processed: new Map(), memo: createIntakeMemo(await existingAlertUids(trx, uids)), outcomes: [], parsed: new Map() };
     const stormKeys = new Set<string>();
     for (const row of rows) {
-      const parsed = batch.parsed.get(row.id) ?? parseWebhookBody(row.body);
+      const parsed = parseWebhookBody(row.body);
       batch.parsed.set(row.id, parsed);
       const key = parsed.ok ? stormKeyOf(settings, parsed.alert.facts.deviceUid, parsed.alert.facts.siteUid) : null;
       if (key) stormKeys.add(key);
@@ -107,7 +108,8 @@ export function createWebhookProcessor(ctx: DattoContext, intake: AlertIntake) {
   };
 
   const processIn = async (trx: Tx, row: DeliveryRow, { settings, enabled }: Loaded, batch: Batch) => {
-    const parsed = batch.parsed.get(row.id) ?? parseWebhookBody(row.body);
+    // newBatch parsed every row of the batch.
+    const parsed = batch.parsed.get(row.id)!;
     if (!parsed.ok) {
       batch.outcomes.push({ id: row.id, alertUid: null, state: 'failed', ticketId: null, reason: parsed.reason });
       return;
@@ -212,7 +214,7 @@ export function createWebhookProcessor(ctx: DattoContext, intake: AlertIntake) {
           again = false;
           // Between batches the event loop gets a turn: webhooks waiting for their 202 are stored
           // then, rather than after the whole backlog (SQLite work does not yield on its own).
-          while (!stopped && (await processBatch()) > 0) await new Promise((resolve) => setImmediate(resolve));
+          while (!stopped && (await processBatch()) > 0) await nextTurn();
         } while (again && !stopped);
       } catch (err) {
         log.error({ err }, 'webhook processing failed; retrying on the next poll');
