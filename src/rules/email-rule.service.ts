@@ -78,10 +78,7 @@ export async function updateSystemRule(
 
 /** The enabled rules in evaluation order, compiled. */
 export async function loadActiveRules(exec: Executor): Promise<CompiledRule[]> {
-  return (await repo.listRules(exec, { enabledOnly: true })).map((r) => {
-    const p = presentRule(r);
-    return compileRule({ id: p.id, name: p.name, match: p.match, conditions: p.conditions, actions: p.actions, acceptAutomated: p.acceptAutomated });
-  });
+  return (await repo.listRules(exec, { enabledOnly: true })).map((r) => compileRule(presentRule(r)));
 }
 
 export type EmailRuleService = ReturnType<typeof createEmailRuleService>;

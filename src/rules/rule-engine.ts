@@ -55,9 +55,7 @@ function compileCondition(c: EmailRuleCondition): Predicate {
   }
 }
 
-export function compileRule(rule: {
-  id: number; name: string; match: 'all' | 'any'; conditions: EmailRuleCondition[]; actions: EmailRuleAction[]; acceptAutomated: boolean;
-}): CompiledRule {
+export function compileRule(rule: Omit<CompiledRule, 'test'> & { conditions: EmailRuleCondition[] }): CompiledRule {
   const predicates = rule.conditions.map(compileCondition);
   const test: CompiledRule['test'] = predicates.length === 0
     ? () => true
