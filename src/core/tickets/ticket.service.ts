@@ -71,9 +71,10 @@ export function createTicketService(db: Database, dialect: Dialect, hooks: Ticke
 
   /** Creates a ticket inside the caller's transaction (mail, alerts and the API share this). */
   const createIn = async (trx: Executor, input: NewTicket, actor: Actor): Promise<repo.TicketRow> => {
+    // A type given is checked with the other references; the default is read from the table.
+    await checkRefs(trx, input);
     const typeId = input.ticketTypeId
-      ?? (await trx.selectFrom('ticket_types').select('id').orderBy('is_default', 'desc').orderBy('id').executeTakeFirstOrThrow()).id;
-    await checkRefs(trx, { ...input, ticketTypeId: typeId });
+      ?? (await trx.selectFrom('ticket_types').select('id').orderBy('is_default', 'desc').orderBy('id').limit(1).executeTakeFirstOrThrow()).id;
     const t = now();
     const ticket = await repo.insertTicket(trx, {
       summary: input.summary.slice(0, 500), details: input.details ?? '', status: input.status ?? 'new', priority: input.priority ?? 3,

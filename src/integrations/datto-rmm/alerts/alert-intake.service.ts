@@ -5,7 +5,7 @@ import type { TicketService } from '../../../core/tickets/ticket.service.ts';
 import type { Alert } from '../client/index.ts';
 import type { DattoSettings } from '../settings.ts';
 import {
-  findAlert, insertAlertIfNew, isStormTicket, lockAlert, ticketAlertCounts, updateAlert, type AlertPatch, type AlertRow,
+  findAlert, insertAlertIfNew, isStormTicket, lockAlertAndTicket, ticketAlertCounts, updateAlert, type AlertPatch, type AlertRow,
 } from './alert.repository.ts';
 import { alertSnapshot, describeAlert } from './alert-details.ts';
 import { decidePlacement, type PreviousTicket } from './alert-placement.ts';
@@ -307,7 +307,8 @@ export function createAlertIntake(deps: IntakeDeps) {
         return outcome;
       }
 
-      const existing = (await lockAlert(trx, dialect, uid))!;
+      const locked = await lockAlertAndTicket(trx, dialect, uid);
+      const existing = locked.alert!;
       if (d.event === 'resolved') return resolvedInDattoIn(trx, existing, settings, viaLabel[d.via], d.at);
 
       const row = await updateAlert(trx, existing.id, {
@@ -325,7 +326,7 @@ export function createAlertIntake(deps: IntakeDeps) {
         };
       }
       if (row.ticket_id) {
-        const ticket = await tickets.load(row.ticket_id, trx);
+        const ticket = locked.ticket?.id === row.ticket_id ? locked.ticket : await tickets.load(row.ticket_id, trx);
         if (ticket.status !== 'closed') {
           if (row.held_reason !== 'storm') await addOccurrence(trx, ticket.id, row, d, `Alert raised again: occurrence ${row.occurrences}`);
           return { outcome: 'ticket_updated', alertUid: uid, ticketId: ticket.id, note: `occurrence ${row.occurrences}` };

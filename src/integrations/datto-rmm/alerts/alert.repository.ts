@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Dialect, Executor, Tx } from '../../../db/database.ts';
 import type { DattoAlertsTable, DattoAlertStormsTable } from '../../../db/schema.ts';
+import type { TicketRow } from '../../../core/tickets/ticket.repository.ts';
 
 export type AlertRow = Selectable<DattoAlertsTable>;
 export type AlertPatch = Updateable<DattoAlertsTable>;
@@ -46,19 +47,24 @@ export const findAlert = (exec: Executor, uid: string, lock?: Dialect) =>
     .executeTakeFirst();
 
 /**
- * Locks an alert row for the rest of the transaction, its ticket first. Closing a ticket locks the
- * ticket and then its alerts; taking them in the same order here keeps the two from deadlocking.
+ * Locks an alert row for the rest of the transaction, its ticket first, and returns both as locked
+ * (the ticket is read only on PostgreSQL, where the lock reads it anyway). Closing a ticket locks
+ * the ticket and then its alerts; taking them in the same order here keeps the two from deadlocking.
  */
-export async function lockAlert(trx: Tx, dialect: Dialect, uid: string): Promise<AlertRow | undefined> {
-  if (dialect !== 'postgres') return findAlert(trx, uid);
+export async function lockAlertAndTicket(trx: Tx, dialect: Dialect, uid: string): Promise<{ alert?: AlertRow; ticket?: TicketRow }> {
+  if (dialect !== 'postgres') return { alert: await findAlert(trx, uid) };
   for (;;) {
-    const peek = await findAlert(trx, uid);
-    if (!peek) return undefined;
-    if (peek.ticket_id !== null) await trx.selectFrom('tickets').select('id').where('id', '=', peek.ticket_id).forUpdate().execute();
-    const row = await findAlert(trx, uid, dialect);
-    if (!row || row.ticket_id === peek.ticket_id) return row;
+    const ticket = await trx.selectFrom('tickets').selectAll()
+      .where('id', '=', (eb) => eb.selectFrom('datto_alerts').select('ticket_id').where('alert_uid', '=', uid))
+      .forUpdate().executeTakeFirst();
+    const alert = await findAlert(trx, uid, dialect);
+    // The alert moved to another ticket between the two reads: lock that one.
+    if (!alert || alert.ticket_id === (ticket?.id ?? null)) return { alert, ticket };
   }
 }
+
+export const lockAlert = async (trx: Tx, dialect: Dialect, uid: string): Promise<AlertRow | undefined> =>
+  (await lockAlertAndTicket(trx, dialect, uid)).alert;
 
 export const updateAlert = (exec: Executor, id: number, patch: AlertPatch) =>
   exec.updateTable('datto_alerts').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();

@@ -1,0 +1,90 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DbHandle } from '../../src/db/database.ts';
+import { withPreparedStatements } from '../../src/db/pg-prepared-statements.ts';
+import { createTestDatabase, postgresSkipReason, postgresUrl, type TestDatabase } from '../support/test-database.ts';
+
+const skip = await postgresSkipReason();
+if (skip) console.warn(`[skipped] PostgreSQL prepared statements: ${skip}`);
+
+type Scratch = { probe: { a: number; b?: string | null } };
+
+describe.skipIf(!!skip)('PostgreSQL prepared statements', () => {
+  let tdb: TestDatabase;
+  let handle: DbHandle;
+  const scratch = () => handle.db as unknown as import('kysely').Kysely<Scratch>;
+  const prepared = async () => (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(handle.db)).rows.map((r) => r.statement);
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('postgres');
+    // One connection, so every statement below runs on the session whose prepared statements are read.
+    handle = openDatabase({ databaseUrl: postgresUrl, dataDir: '.', pgSchema: tdb.pgSchema, poolSize: 1 });
+    await sql`create table probe (a integer not null)`.execute(handle.db);
+    await sql`insert into probe (a) values (1), (2)`.execute(handle.db);
+  });
+  afterAll(async () => {
+    await handle?.close();
+    await tdb?.drop();
+  });
+
+  it('prepares a statement with parameters once on the connection and runs it again by name', async () => {
+    for (const a of [1, 2, 1]) {
+      const rows = await scratch().selectFrom('probe').select('a').where('a', '=', a).execute();
+      expect(rows).toEqual([{ a }]);
+    }
+    const statements = await prepared();
+    expect(statements.filter((s) => s === 'select "a" from "probe" where "a" = $1')).toHaveLength(1);
+  });
+
+  it('keeps working when a table behind a prepared select * changes its columns', async () => {
+    const before = await scratch().selectFrom('probe').selectAll().where('a', '=', 1).execute();
+    expect(before).toEqual([{ a: 1 }]);
+    await sql`alter table probe add column b text`.execute(handle.db);
+    await sql`update probe set b = 'x'`.execute(handle.db);
+    // Without dropping the old statement, PostgreSQL refuses: "cached plan must not change result type".
+    const after = await scratch().selectFrom('probe').selectAll().where('a', '=', 1).execute();
+    expect(after).toEqual([{ a: 1, b: 'x' }]);
+  });
+
+  it('recovers when another process changes the columns behind a prepared select *', async () => {
+    expect(await scratch().selectFrom('probe').selectAll().where('a', '=', 2).execute()).toEqual([{ a: 2, b: 'x' }]);
+    const other = new pg.Client({ connectionString: postgresUrl, options: `-c search_path=${tdb.pgSchema}` });
+    await other.connect();
+    await other.query('alter table probe add column c integer');
+    await other.end();
+    // Outside a transaction the statement is prepared again and run at once.
+    expect(await scratch().selectFrom('probe').selectAll().where('a', '=', 2).execute()).toEqual([{ a: 2, b: 'x', c: null }]);
+    // Prepared again.
+    expect(await scratch().selectFrom('probe').selectAll().where('a', '=', 2).execute()).toEqual([{ a: 2, b: 'x', c: null }]);
+
+    const third = new pg.Client({ connectionString: postgresUrl, options: `-c search_path=${tdb.pgSchema}` });
+    await third.connect();
+    await third.query('alter table probe drop column c');
+    await third.end();
+    // Inside a transaction the first try fails (the transaction is lost); the next one works.
+    const inTx = () => handle.db.transaction().execute((trx) => (trx as unknown as import('kysely').Kysely<Scratch>)
+      .selectFrom('probe').selectAll().where('a', '=', 2).execute());
+    await expect(inTx()).rejects.toThrow(/cached plan/);
+    expect(await inTx()).toEqual([{ a: 2, b: 'x' }]);
+  });
+
+  it('runs statements without parameters unprepared', async () => {
+    await sql`select count(*) from probe`.execute(handle.db);
+    expect((await prepared()).some((s) => s.includes('count(*)'))).toBe(false);
+  });
+
+  it('stops preparing new statements on a connection at its capacity, and still runs them', async () => {
+    const pool = new pg.Pool({ connectionString: postgresUrl, max: 1, options: `-c search_path=${tdb.pgSchema}` });
+    const small = new Kysely<Scratch>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool, 2) }) });
+    try {
+      expect(await small.selectFrom('probe').select('a').where('a', '=', 1).execute()).toEqual([{ a: 1 }]);
+      expect(await small.selectFrom('probe').select('a').where('a', '>', 1).execute()).toEqual([{ a: 2 }]);
+      expect(await small.selectFrom('probe').select('a').where('a', '<', 2).execute()).toEqual([{ a: 1 }]);
+      const rows = (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(small)).rows;
+      expect(rows[0]!.n).toBe(2);
+    } finally {
+      await small.destroy();
+    }
+  });
+});
