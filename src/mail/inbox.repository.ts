@@ -19,21 +19,49 @@ export type NewInbound = {
   mailbox_id: number; message_id: string | null; sha256: string; raw: Buffer; subject: string | null; from_addr: string | null; received_at: string;
 };
 
-const INSERT_INBOUND = `insert into inbound_messages
-  (mailbox_id, message_id, sha256, raw, size, subject, from_addr, received_at, state, attempts)
-  values (?, ?, ?, ?, ?, ?, ?, ?, 'received', 0)
-  on conflict (mailbox_id, sha256) do nothing returning id, state`;
+const INBOUND_COLUMNS = '(mailbox_id, message_id, sha256, raw, size, subject, from_addr, received_at, state, attempts)';
+const INBOUND_VALUES = "(?, ?, ?, ?, ?, ?, ?, ?, 'received', 0)";
+const insertInboundText = (rows: number) => `insert into inbound_messages ${INBOUND_COLUMNS}
+  values ${Array.from({ length: rows }, () => INBOUND_VALUES).join(', ')}
+  on conflict (mailbox_id, sha256) do nothing returning id, state, mailbox_id, sha256`;
+const inboundParams = (row: NewInbound) =>
+  [row.mailbox_id, row.message_id, row.sha256, row.raw, row.raw.length, row.subject, row.from_addr, row.received_at];
 
-/** Stores a message once per mailbox and content; returns the existing one when it was stored before. */
-export async function insertInbound(db: Executor, row: NewInbound): Promise<{ id: number; state: InboundState; duplicate: boolean }> {
-  const r = await rawQuery<{ id: number; state: InboundState }>(db, INSERT_INBOUND, [
-    row.mailbox_id, row.message_id, row.sha256, row.raw, row.raw.length, row.subject, row.from_addr, row.received_at,
-  ]);
-  const inserted = r.rows[0];
-  if (inserted) return { id: Number(inserted.id), state: inserted.state, duplicate: false };
-  const existing = await db.selectFrom('inbound_messages').select(['id', 'state'])
-    .where('mailbox_id', '=', row.mailbox_id).where('sha256', '=', row.sha256).executeTakeFirstOrThrow();
-  return { ...existing, duplicate: true };
+export type StoredInbound = { id: number; state: InboundState; duplicate: boolean };
+
+/** Statement sizes for a group of messages, so that only a few distinct texts are ever prepared. */
+const CHUNKS = [64, 16, 4, 1];
+const insertTexts = new Map(CHUNKS.map((n) => [n, insertInboundText(n)]));
+
+/**
+ * Stores messages once per mailbox and content, several per statement; a message stored before
+ * (or twice in `rows`) gets the existing row, marked duplicate. Results are in the order of `rows`.
+ */
+export async function insertInbound(db: Executor, rows: NewInbound[]): Promise<StoredInbound[]> {
+  const key = (mailboxId: number, sha256: string) => `${mailboxId}:${sha256}`;
+  const inserted = new Map<string, { id: number; state: InboundState }>();
+  for (let i = 0; i < rows.length;) {
+    const n = CHUNKS.find((c) => c <= rows.length - i)!;
+    const r = await rawQuery<{ id: number; state: InboundState; mailbox_id: number; sha256: string }>(
+      db, insertTexts.get(n)!, rows.slice(i, i + n).flatMap(inboundParams),
+    );
+    for (const x of r.rows) inserted.set(key(Number(x.mailbox_id), x.sha256), { id: Number(x.id), state: x.state });
+    i += n;
+  }
+  const out: StoredInbound[] = [];
+  for (const row of rows) {
+    const k = key(row.mailbox_id, row.sha256);
+    const fresh = inserted.get(k);
+    if (fresh) {
+      out.push({ ...fresh, duplicate: false });
+      inserted.delete(k);
+      continue;
+    }
+    const existing = await db.selectFrom('inbound_messages').select(['id', 'state'])
+      .where('mailbox_id', '=', row.mailbox_id).where('sha256', '=', row.sha256).executeTakeFirstOrThrow();
+    out.push({ ...existing, duplicate: true });
+  }
+  return out;
 }
 
 export type ClaimedMessage = { id: number; mailbox_id: number; raw: Buffer; received_at: string; attempts: number };

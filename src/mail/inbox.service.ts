@@ -31,6 +31,7 @@ export type InboxService = ReturnType<typeof createInboxService>;
  */
 export function createInboxService(db: Database, opts: { onStored?: () => void } = {}) {
   const store = createGroupCommit(db);
+  const accepting = new Map<number, { at: number; enabled: boolean | null }>();
   return {
     async receive(mailboxId: number, raw: Buffer, via: ReceiveVia): Promise<Receipt> {
       if (raw.length === 0) throw new ValidationError('body: the message is empty');
@@ -48,11 +49,25 @@ export function createInboxService(db: Database, opts: { onStored?: () => void }
       return receipt;
     },
 
-    /** For the upload path: the mailbox must exist and be enabled. */
+    /**
+     * For the upload path: the mailbox must exist and be enabled. Read at most once a second per
+     * mailbox (uploads come in bursts); a change made in this process is seen at once.
+     */
     async checkMailboxAccepts(mailboxId: number) {
-      const m = await findMailboxSettings(db, mailboxId);
-      if (!m) throw new NotFoundError('Mailbox', mailboxId);
-      if (m.enabled !== 1) throw new ConflictError(`Mailbox ${mailboxId} is disabled`);
+      let known = accepting.get(mailboxId);
+      if (!known || Date.now() - known.at > 1_000) {
+        const m = await findMailboxSettings(db, mailboxId);
+        if (accepting.size > 1_000) accepting.clear();
+        known = { at: Date.now(), enabled: m ? m.enabled === 1 : null };
+        accepting.set(mailboxId, known);
+      }
+      if (known.enabled === null) throw new NotFoundError('Mailbox', mailboxId);
+      if (!known.enabled) throw new ConflictError(`Mailbox ${mailboxId} is disabled`);
+    },
+
+    /** A mailbox was changed or removed: its next upload reads it again. */
+    forgetMailbox(mailboxId: number) {
+      accepting.delete(mailboxId);
     },
 
     async list(mailboxId: number, q: { states?: repo.InboundState[]; cursor?: string; limit: number }) {
@@ -104,11 +119,7 @@ function createGroupCommit(db: Database) {
       const batch = queue.slice(0, GROUP_LIMIT);
       queue = queue.slice(batch.length);
       try {
-        const receipts = await db.transaction().execute(async (trx) => {
-          const out: Receipt[] = [];
-          for (const item of batch) out.push(await repo.insertInbound(trx, item.row));
-          return out;
-        });
+        const receipts = await db.transaction().execute((trx) => repo.insertInbound(trx, batch.map((item) => item.row)));
         batch.forEach((item, i) => item.resolve(receipts[i]!));
       } catch (err) {
         if (batch.length === 1) {
@@ -116,7 +127,7 @@ function createGroupCommit(db: Database) {
           continue;
         }
         // One bad message must not fail the others: store them one by one.
-        for (const item of batch) await repo.insertInbound(db, item.row).then(item.resolve, item.reject);
+        for (const item of batch) await repo.insertInbound(db, [item.row]).then(([r]) => item.resolve(r!), item.reject);
       }
     }
     running = false;

@@ -29,6 +29,7 @@ export function createMailPipeline(ctx: AppContext, options: MailPipelineOptions
   const wake = { fn: () => {} };
   const inbox = createInboxService(ctx.db, { onStored: () => wake.fn() });
   const mailboxes = createMailboxService(ctx.db, ctx.secretBox);
+  mailboxes.onChange((id) => inbox.forgetMailbox(id));
   const rules = createEmailRuleService(ctx.db, actions);
   let pool: ParsePool | null = null;
   const { parseWorkers: _pw, ...processorOptions } = options;

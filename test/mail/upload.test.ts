@@ -44,12 +44,40 @@ describe('upload path and the durable inbox', () => {
     expect(tickets.body.items).toHaveLength(1);
   });
 
+  it('stores mail arriving together in one commit, each once, and answers each with its own id', async () => {
+    const twice = buildMail({ subject: 'Twice in one group' });
+    const raws = [...Array.from({ length: 90 }, (_, i) => buildMail({ subject: `Together ${i}` })), twice, twice];
+    const receipts = await Promise.all(raws.map((raw) => upload(s, mailboxId, raw)));
+    const fresh = receipts.slice(0, 90);
+    expect(fresh.map((r) => r.status)).toEqual(Array(90).fill(202));
+    expect(new Set(fresh.map((r) => r.body.id)).size).toBe(90);
+    const [a, b] = receipts.slice(90);
+    expect([a!.status, b!.status].sort()).toEqual([200, 202]);
+    expect(a!.body.id).toBe(b!.body.id);
+    for (const [i, r] of fresh.entries()) {
+      expect((await s.admin.get(`/api/inbound-messages/${r.body.id}`)).body.subject).toBe(`Together ${i}`);
+    }
+  });
+
   it('refuses an empty body, an unknown mailbox and a JSON body', async () => {
     expect((await upload(s, mailboxId, Buffer.alloc(0))).status).toBe(400);
     expect((await upload(s, 99999, buildMail())).status).toBe(404);
     const json = await s.admin.post(`/api/mailboxes/${mailboxId}/messages`, { not: 'mail' });
     expect(json.status).toBe(400);
     expect(json.body.error.message).toMatch(/message\/rfc822/);
+  });
+
+  it('refuses uploads the moment its mailbox is disabled or deleted, and takes them again once re-enabled', async () => {
+    const other = await createMailbox(s);
+    expect((await upload(s, other, buildMail({ subject: 'before' }))).status).toBe(202);
+    await s.admin.patch(`/api/mailboxes/${other}`, { enabled: false });
+    const refused = await upload(s, other, buildMail({ subject: 'while disabled' }));
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/disabled/);
+    await s.admin.patch(`/api/mailboxes/${other}`, { enabled: true });
+    expect((await upload(s, other, buildMail({ subject: 'after' }))).status).toBe(202);
+    await s.admin.delete(`/api/mailboxes/${other}?force=true`);
+    expect((await upload(s, other, buildMail({ subject: 'after delete' }))).status).toBe(404);
   });
 
   it('serves the raw bytes as message/rfc822, never rendered', async () => {

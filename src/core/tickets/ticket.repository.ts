@@ -76,6 +76,17 @@ export const updateTicket = (db: Executor, id: number, patch: Updateable<Tickets
 export const insertAction = (db: Executor, row: Insertable<TicketActionsTable>) =>
   db.insertInto('ticket_actions').values(row).returningAll().executeTakeFirstOrThrow();
 
+/** Adds an action and moves the ticket's `updated_at` to it; one statement (one round trip) on PostgreSQL. */
+export async function insertActionTouching(db: Executor, dialect: Dialect, row: Insertable<TicketActionsTable>): Promise<void> {
+  if (dialect === 'postgres') {
+    await db.with('added', (qb) => qb.insertInto('ticket_actions').values(row))
+      .updateTable('tickets').set({ updated_at: row.created_at }).where('id', '=', row.ticket_id).executeTakeFirstOrThrow();
+    return;
+  }
+  await db.insertInto('ticket_actions').values(row).executeTakeFirstOrThrow();
+  await touchTicket(db, row.ticket_id, row.created_at);
+}
+
 export const listActions = (db: Executor, ticketId: number, afterId: number | undefined, limit: number) =>
   db.selectFrom('ticket_actions').leftJoin('agents', 'agents.id', 'ticket_actions.agent_id')
     .selectAll('ticket_actions').select('agents.name as agent_name')

@@ -64,10 +64,11 @@ export function createTicketService(db: Database, dialect: Dialect, hooks: Ticke
     }
   };
 
+  const actionRow = (ticketId: number, kind: string, body: string, actor: Actor, data?: unknown) => ({
+    ticket_id: ticketId, kind, body, agent_id: agentId(actor), data: data === undefined ? null : JSON.stringify(data), created_at: now(),
+  });
   const addAction = (exec: Executor, ticketId: number, kind: string, body: string, actor: Actor, data?: unknown) =>
-    repo.insertAction(exec, {
-      ticket_id: ticketId, kind, body, agent_id: agentId(actor), data: data === undefined ? null : JSON.stringify(data), created_at: now(),
-    });
+    repo.insertAction(exec, actionRow(ticketId, kind, body, actor, data));
 
   /** Creates a ticket inside the caller's transaction (mail, alerts and the API share this). */
   const createIn = async (trx: Executor, input: NewTicket, actor: Actor): Promise<repo.TicketRow> => {
@@ -144,6 +145,9 @@ export function createTicketService(db: Database, dialect: Dialect, hooks: Ticke
     closeIn,
     updateIn,
     addActionIn: addAction,
+    /** An action that also marks the ticket updated (an occurrence on a ticket nobody changed otherwise). */
+    addActionTouchingIn: (exec: Executor, ticketId: number, kind: string, body: string, actor: Actor, data?: unknown) =>
+      repo.insertActionTouching(exec, dialect, actionRow(ticketId, kind, body, actor, data)),
     load: (id: number, exec: Executor = db) => load(exec, id),
 
     async list(q: repo.TicketFilter & { cursor?: string; limit: number; sort?: string }) {

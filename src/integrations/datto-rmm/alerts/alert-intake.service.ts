@@ -1,6 +1,6 @@
 import type { Dialect, Tx } from '../../../db/database.ts';
 import { systemActor } from '../../../core/actor.ts';
-import { touchTicket, type TicketRow } from '../../../core/tickets/ticket.repository.ts';
+import type { TicketRow } from '../../../core/tickets/ticket.repository.ts';
 import type { TicketService } from '../../../core/tickets/ticket.service.ts';
 import type { Alert } from '../client/index.ts';
 import type { DattoSettings } from '../settings.ts';
@@ -75,9 +75,8 @@ export function createAlertIntake(deps: IntakeDeps) {
 
   const addOccurrence = async (trx: Tx, ticketId: number, row: AlertRow, d: AlertDelivery | null, lead: string) => {
     const text = d?.details ? `\n\n${d.details.slice(0, MAX_OCCURRENCE_TEXT)}` : '';
-    await tickets.addActionIn(trx, ticketId, 'alert_occurrence', `${lead}${d ? ` (${viaLabel[d.via]})` : ''}${text}`, actor,
+    await tickets.addActionTouchingIn(trx, ticketId, 'alert_occurrence', `${lead}${d ? ` (${viaLabel[d.via]})` : ''}${text}`, actor,
       { alertUid: row.alert_uid, occurrence: row.occurrences, via: d?.via ?? null, ...d?.ref });
-    await touchTicket(trx, ticketId, new Date().toISOString());
   };
 
   /** Opens a ticket for the alert, or sends it where the policies say. */
