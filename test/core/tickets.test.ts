@@ -88,6 +88,17 @@ describe('tickets API', () => {
     expect(reopened.body).toMatchObject({ status: 'in_progress', closedAt: null });
   });
 
+  it('gives a ticket without a type the default type, whichever that is now', async () => {
+    const types = (await s.admin.get('/api/ticket-types')).body.items as Array<{ id: number; isDefault: boolean }>;
+    const before = types.find((t) => t.isDefault)!;
+    expect((await s.admin.post('/api/tickets', { summary: 'Typed by default' })).body.ticketTypeId).toBe(before.id);
+    const change = await s.admin.post('/api/ticket-types', { name: 'Change request', isDefault: true });
+    expect(change.status).toBe(201);
+    expect((await s.admin.post('/api/tickets', { summary: 'Typed by the new default' })).body.ticketTypeId).toBe(change.body.id);
+    expect((await s.admin.post('/api/tickets', { summary: 'Typed on purpose', ticketTypeId: before.id })).body.ticketTypeId).toBe(before.id);
+    await s.admin.patch(`/api/ticket-types/${before.id}`, { isDefault: true });
+  });
+
   it('answers bad input with a clear error naming the field, never a 500', async () => {
     const noSummary = await s.admin.post('/api/tickets', { priority: 9 });
     expect(noSummary.status).toBe(400);

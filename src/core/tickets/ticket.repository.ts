@@ -1,6 +1,6 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Insertable, InsertObject, Selectable, Updateable } from 'kysely';
 import type { Dialect, Executor } from '../../db/database.ts';
-import type { TicketActionsTable, TicketsTable } from '../../db/schema.ts';
+import type { DB, TicketActionsTable, TicketsTable } from '../../db/schema.ts';
 import { textMatch } from '../text-match.ts';
 
 export type TicketRow = Selectable<TicketsTable>;
@@ -60,7 +60,11 @@ export async function countTicketsByStatus(db: Executor, dialect: Dialect, f: Ti
 export const findTicket = (db: Executor, id: number) =>
   db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
 
-export async function insertTicket(db: Executor, row: Insertable<TicketsTable>): Promise<TicketRow> {
+/** The default ticket type (the one marked default, else the oldest), as a subquery of an insert. */
+export const defaultTicketTypeId = (db: Executor) =>
+  db.selectFrom('ticket_types').select('id').orderBy('is_default', 'desc').orderBy('id').limit(1);
+
+export async function insertTicket(db: Executor, row: InsertObject<DB, 'tickets'>): Promise<TicketRow> {
   const t = await db.insertInto('tickets').values(row).returningAll().executeTakeFirstOrThrow();
   await db.updateTable('tickets').set({ number: t.id }).where('id', '=', t.id).executeTakeFirstOrThrow();
   return { ...t, number: t.id };

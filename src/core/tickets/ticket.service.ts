@@ -72,14 +72,12 @@ export function createTicketService(db: Database, dialect: Dialect, hooks: Ticke
 
   /** Creates a ticket inside the caller's transaction (mail, alerts and the API share this). */
   const createIn = async (trx: Executor, input: NewTicket, actor: Actor): Promise<repo.TicketRow> => {
-    // A type given is checked with the other references; the default is read from the table.
+    // A type given is checked with the other references; without one the insert picks the default.
     await checkRefs(trx, input);
-    const typeId = input.ticketTypeId
-      ?? (await trx.selectFrom('ticket_types').select('id').orderBy('is_default', 'desc').orderBy('id').limit(1).executeTakeFirstOrThrow()).id;
     const t = now();
     const ticket = await repo.insertTicket(trx, {
       summary: input.summary.slice(0, 500), details: input.details ?? '', status: input.status ?? 'new', priority: input.priority ?? 3,
-      ticket_type_id: typeId, customer_id: input.customerId ?? null, site_id: input.siteId ?? null, asset_id: input.assetId ?? null,
+      ticket_type_id: input.ticketTypeId ?? repo.defaultTicketTypeId(trx), customer_id: input.customerId ?? null, site_id: input.siteId ?? null, asset_id: input.assetId ?? null,
       source: input.source, parent_ticket_id: input.parentTicketId ?? null, opened_at: t, closed_at: null, updated_at: t,
       created_by_agent_id: agentId(actor), agent_touched: 0,
     });
