@@ -135,7 +135,7 @@ const smtpMailboxId = (await admin.post('/api/mailboxes', {
   name: 'Bench SMTP', kind: 'smtp', smtp: { port: smtpPort, addresses: ['helpdesk@example-msp.com'] },
 })).body.id as number;
 
-type Stats = { perSecond: number; p50: number; p99: number; seconds: number };
+type Stats = { perSecond: number; p50: number; p99: number; seconds: number; cpuMs: number };
 // Latency: received_at (set when the message is stored, before the client is answered) to processed_at
 // (written in the transaction that makes the ticket, which commits at most ~10 ms later: group commit).
 
@@ -238,23 +238,30 @@ function runClient(kind: 'http' | 'smtp' | 'floor', messages: string[]): Promise
 async function measure(kind: 'http' | 'smtp', mailbox: number): Promise<Stats & { errors: number; states: Record<string, number> }> {
   const messages = workload(kind);
   const t0 = performance.now();
+  // CPU of the whole process: server, parse workers and the load generator's thread alike.
+  const cpu0 = process.cpuUsage();
   const { errors } = await runClient(kind, messages);
   await waitProcessed(mailbox, N - errors);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   const lat = await latencies(mailbox);
-  return { perSecond: N / seconds, seconds, errors, ...lat };
+  return { perSecond: N / seconds, seconds, errors, cpuMs: (cpu.user + cpu.system) / 1000 / N, ...lat };
 }
 
 /** Parsing plus one single-row insert transaction per message, sequentially, on the same database. */
+let boundCpuMs = 0;
 async function bound(count = N): Promise<number> {
   const messages = workload('bound').slice(0, count).map((m) => Buffer.from(m));
   await sql`create table mail_bench_bound (id integer primary key, subject text not null)`.execute(ctx.db);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const [i, raw] of messages.entries()) {
     const mail = await parseMail(raw);
     await ctx.db.transaction().execute((trx) => sql`insert into mail_bench_bound (id, subject) values (${i}, ${mail.subject})`.execute(trx));
   }
   const perSecond = messages.length / ((performance.now() - t0) / 1000);
+  const cpu = process.cpuUsage(cpu0);
+  boundCpuMs = (cpu.user + cpu.system) / 1000 / messages.length;
   await sql`drop table mail_bench_bound`.execute(ctx.db);
   return perSecond;
 }
@@ -297,14 +304,14 @@ console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, no
 await bound(2_000); // warms up the parser and the database, as the runs do for each other
 const boundBefore = await bound();
 const http = await measure('http', mailboxId);
-console.log(`upload (HTTP, ${args.concurrency} concurrent): ${http.perSecond.toFixed(0)} msg/s (${http.seconds.toFixed(1)} s), accepted→committed p50 ${http.p50} ms, p99 ${http.p99} ms, errors ${http.errors}, outcomes ${JSON.stringify(http.states)}`);
+console.log(`upload (HTTP, ${args.concurrency} concurrent): ${http.perSecond.toFixed(0)} msg/s (${http.seconds.toFixed(1)} s), accepted→committed p50 ${http.p50} ms, p99 ${http.p99} ms, CPU ${http.cpuMs.toFixed(2)} ms/msg, errors ${http.errors}, outcomes ${JSON.stringify(http.states)}`);
 const smtp = await measure('smtp', smtpMailboxId);
-console.log(`SMTP (32 connections): ${smtp.perSecond.toFixed(0)} msg/s (${smtp.seconds.toFixed(1)} s), accepted→committed p50 ${smtp.p50} ms, p99 ${smtp.p99} ms, errors ${smtp.errors}, outcomes ${JSON.stringify(smtp.states)}`);
+console.log(`SMTP (32 connections): ${smtp.perSecond.toFixed(0)} msg/s (${smtp.seconds.toFixed(1)} s), accepted→committed p50 ${smtp.p50} ms, p99 ${smtp.p99} ms, CPU ${smtp.cpuMs.toFixed(2)} ms/msg, errors ${smtp.errors}, outcomes ${JSON.stringify(smtp.states)}`);
 const tickets = await ctx.db.selectFrom('tickets').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
 console.log(`tickets made: ${tickets.n} for ${distinctAlerts} distinct alerts${Number(tickets.n) === distinctAlerts ? ' (one each)' : ' — MISMATCH'}`);
 const boundAfter = await bound();
 const b = (boundBefore + boundAfter) / 2;
-console.log(`bound (mailparser parse + one single-row insert transaction per message, sequential): ${b.toFixed(0)} msg/s (${boundBefore.toFixed(0)} before the runs, ${boundAfter.toFixed(0)} after)`);
+console.log(`bound (mailparser parse + one single-row insert transaction per message, sequential): ${b.toFixed(0)} msg/s (${boundBefore.toFixed(0)} before the runs, ${boundAfter.toFixed(0)} after), CPU ${boundCpuMs.toFixed(2)} ms/msg`);
 console.log(`upload = ${((http.perSecond / b) * 100).toFixed(0)} % of the bound, SMTP = ${((smtp.perSecond / b) * 100).toFixed(0)} % of the bound`);
 {
   // What this machine gives the same HTTP client for a request that does nothing but authenticate.
