@@ -50,6 +50,7 @@ export async function createAppContext(config: Config, options: ContextOptions =
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const handle = openDatabase({
     databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, sqliteFile: options.sqliteFile, pgSchema: options.pgSchema,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
   });
   try {
     await migrateToLatest(handle.db, handle.pgSchema);

@@ -16,6 +16,11 @@ export const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  /**
+   * PostgreSQL: prepare frequent statements on each connection (named statements). Turn off behind
+   * a connection pooler in transaction mode that does not carry them (PgBouncer before 1.21).
+   */
+  DATABASE_PREPARED_STATEMENTS: boolish.default(true),
   /** Folder for the SQLite database and the generated secret key. */
   RELAYDESK_DATA_DIR: z.string().min(1).default('./data'),
   /** 32-byte key (base64 or 64 hex chars) that encrypts secrets at rest; generated into the data dir when unset. */

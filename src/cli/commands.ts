@@ -26,7 +26,7 @@ export async function serveCommand() {
 
 export async function migrateCommand() {
   const config = loadConfig();
-  const handle = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir });
+  const handle = openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
   try {
     const applied = await migrateToLatest(handle.db);
     process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'The database is up to date.\n');

@@ -18,7 +18,11 @@ export type DbHandle = { db: Database; dialect: Dialect; pgSchema?: string; clos
 // pg returns int8 (count(*), bigint ids) as strings; our ids and counts fit in a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export type OpenOptions = { databaseUrl?: string; dataDir: string; sqliteFile?: string; pgSchema?: string; poolSize?: number };
+export type OpenOptions = {
+  databaseUrl?: string; dataDir: string; sqliteFile?: string; pgSchema?: string; poolSize?: number;
+  /** PostgreSQL: name frequent statements per connection (default true); see pg-prepared-statements.ts. */
+  preparedStatements?: boolean;
+};
 
 export function openDatabase(options: OpenOptions): DbHandle {
   if (options.databaseUrl) {
@@ -29,7 +33,7 @@ export function openDatabase(options: OpenOptions): DbHandle {
     });
     // An idle client losing its connection must not crash the process.
     pool.on('error', () => {});
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: options.preparedStatements === false ? pool : withPreparedStatements(pool) }) });
     return { db, dialect: 'postgres', pgSchema: options.pgSchema, close: () => db.destroy() };
   }
   fs.mkdirSync(options.dataDir, { recursive: true });

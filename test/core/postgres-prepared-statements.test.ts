@@ -68,6 +68,18 @@ describe.skipIf(!!skip)('PostgreSQL prepared statements', () => {
     expect(await inTx()).toEqual([{ a: 2, b: 'x' }]);
   });
 
+  it('prepares nothing when turned off (DATABASE_PREPARED_STATEMENTS=false)', async () => {
+    const off = openDatabase({ databaseUrl: postgresUrl, dataDir: '.', pgSchema: tdb.pgSchema, poolSize: 1, preparedStatements: false });
+    try {
+      const probe = off.db as unknown as import('kysely').Kysely<Scratch>;
+      for (let i = 0; i < 3; i++) expect(await probe.selectFrom('probe').select('a').where('a', '=', 2).execute()).toEqual([{ a: 2 }]);
+      const n = (await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(off.db)).rows[0]!.n;
+      expect(n).toBe(0);
+    } finally {
+      await off.close();
+    }
+  });
+
   it('runs statements without parameters unprepared', async () => {
     await sql`select count(*) from probe`.execute(handle.db);
     expect((await prepared()).some((s) => s.includes('count(*)'))).toBe(false);

@@ -25,10 +25,11 @@ afterAll(() => {
 
 describe('the relaydesk process', () => {
   it('refuses a bad setting with a message that names the variable', () => {
-    const r = spawnSync(process.execPath, [bin, 'serve'], { env: cleanEnv({ RELAYDESK_DATA_DIR: tempDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x' }), encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [bin, 'serve'], { env: cleanEnv({ RELAYDESK_DATA_DIR: tempDir(), PORT: 'eighty', DATABASE_URL: 'mysql://x', DATABASE_PREPARED_STATEMENTS: 'maybe' }), encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/PORT/);
     expect(r.stderr).toMatch(/DATABASE_URL/);
+    expect(r.stderr).toMatch(/DATABASE_PREPARED_STATEMENTS/);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 
