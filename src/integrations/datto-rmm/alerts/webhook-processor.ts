@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Tx } from '../../../db/database.ts';
 import { ConflictError, NotFoundError } from '../../../errors.ts';
 import type { DattoContext } from '../module-part.ts';
@@ -20,6 +20,8 @@ export const REPLAY_WINDOW_MS = 10 * 60_000;
 const BATCH = { sqlite: 200, postgres: 500 } as const;
 const STORE_BATCH = 200;
 const POLL_MS = 1000;
+/** Under a stream of webhooks, how long a part-filled batch waits for more: fewer, larger commits. */
+const GATHER_MS = 25;
 
 export type WebhookProcessor = ReturnType<typeof createWebhookProcessor>;
 type Loaded = { settings: DattoSettings; enabled: boolean };
@@ -213,8 +215,13 @@ export function createWebhookProcessor(ctx: DattoContext, intake: AlertIntake) {
         do {
           again = false;
           // Between batches the event loop gets a turn: webhooks waiting for their 202 are stored
-          // then, rather than after the whole backlog (SQLite work does not yield on its own).
-          while (!stopped && (await processBatch()) > 0) await nextTurn();
+          // then, rather than after the whole backlog (SQLite work does not yield on its own). A
+          // batch that was not full means webhooks trickle in: the next one waits a moment to gather
+          // more (a lone webhook is still processed at once, the loop only starts on a store).
+          for (let n = await processBatch(); !stopped && n > 0; n = await processBatch()) {
+            if (n < BATCH[ctx.dialect]) await sleep(GATHER_MS);
+            else await nextTurn();
+          }
         } while (again && !stopped);
       } catch (err) {
         log.error({ err }, 'webhook processing failed; retrying on the next poll');
