@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as wait } from 'node:timers/promises';
 import type { Database, Dialect, Tx } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -335,20 +335,21 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
     let failures = 0;
     let next: Promise<Batch | null> | null = null;
     // `pending` is cleared when a claim starts: a wake-up after that makes the loop claim again at once.
-    const claimNext = () => {
+    const claimNext = (gather: boolean) => {
       pending = false;
-      // Claim at the end of this event-loop turn: messages being stored in it join the batch.
-      const p = nextTurn().then(fetchBatch);
+      // Claim at the end of this event-loop turn: messages being stored in it join the batch. After a
+      // batch that was not full, mail trickles in: wait a moment for more (fewer, larger commits).
+      const p = (gather ? wait(groupMs) : nextTurn()).then(fetchBatch);
       p.catch(() => {});
       return p;
     };
     while (!stopped) {
       try {
-        const batch = await (next ?? claimNext());
+        const batch = await (next ?? claimNext(false));
         next = null;
         failures = 0;
         if (batch) {
-          next = claimNext();
+          next = claimNext(batch.items.length < batchSize);
           await processBatch(batch);
           continue;
         }
