@@ -1,7 +1,6 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestServer, type TestServer } from '../support/test-server.ts';
-import { buildMail, createMailbox } from '../support/mail-helpers.ts';
+import { buildMail, createMailbox, inboxOutage } from '../support/mail-helpers.ts';
 import { dovecotSkipReason, startDovecot, type Dovecot } from '../support/dovecot.ts';
 import { STORED_KEYWORD } from '../../src/mail/receivers/imap-receiver.ts';
 
@@ -77,7 +76,7 @@ describe.skipIf(!!skip)('IMAP receiver against a real dovecot', () => {
       }
     });
 
-    await sql`alter table inbound_messages rename to inbound_messages_away`.execute(s.ctx.db);
+    const restore = await inboxOutage(s.ctx.db, s.ctx.dialect);
     try {
       await dovecot.append(buildMail({ subject: 'During a database outage', messageId: '<imap-2@example.com>' }));
       // The API reads the inbox table too, so look at the mailbox row itself during the outage.
@@ -91,7 +90,7 @@ describe.skipIf(!!skip)('IMAP receiver against a real dovecot', () => {
       expect(waiting, 'still in INBOX').toBeTruthy();
       expect(waiting!.flags).not.toContain('\\Seen');
     } finally {
-      await sql`alter table inbound_messages_away rename to inbound_messages`.execute(s.ctx.db);
+      await restore();
     }
     const row = await processedRow(s, '<imap-2@example.com>');
     expect(row.state).toBe('processed');

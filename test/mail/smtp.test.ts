@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { startSmtpReceiver } from '../../src/mail/receivers/smtp-receiver.ts';
 import { eventually, startTestServer, type TestServer } from '../support/test-server.ts';
-import { buildMail, createMailbox, freePort, settled } from '../support/mail-helpers.ts';
+import { buildMail, createMailbox, freePort, inboxOutage, settled } from '../support/mail-helpers.ts';
 
 const send = (port: number, to: string, raw: Buffer | string, from = 'sender@example.com') =>
   nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true }).sendMail({ envelope: { from, to: [to] }, raw });
@@ -124,10 +124,9 @@ describe('SMTP receiver when the message cannot be stored', () => {
       const port = await freePort();
       const id = await createMailbox(s, { name: 'SMTP', kind: 'smtp', smtp: { port, addresses: ['helpdesk@example.test'] } });
       await eventually(async () => (await s.admin.get(`/api/mailboxes/${id}`)).body.health.connected);
-      const { sql } = await import('kysely');
-      await sql`alter table inbound_messages rename to inbound_messages_away`.execute(s.ctx.db);
+      const restore = await inboxOutage(s.ctx.db, s.ctx.dialect);
       const err = await send(port, 'helpdesk@example.test', buildMail({ subject: 'While the database fails' })).catch((e) => e);
-      await sql`alter table inbound_messages_away rename to inbound_messages`.execute(s.ctx.db);
+      await restore();
       expect(err.responseCode).toBe(451);
       const info = await send(port, 'helpdesk@example.test', buildMail({ subject: 'While the database fails' }));
       expect(info.response).toMatch(/^250 /);

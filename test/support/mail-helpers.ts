@@ -1,4 +1,6 @@
 import net from 'node:net';
+import { sql } from 'kysely';
+import type { Database, Dialect } from '../../src/db/database.ts';
 import type { Api } from './test-server.ts';
 
 type WithAdmin = { admin: Api };
@@ -49,6 +51,26 @@ export async function ingest(s: WithAdmin, mailboxId: number, raw: Buffer) {
   const r = await upload(s, mailboxId, raw);
   if (r.status !== 202 && r.status !== 200) throw new Error(`upload failed: ${r.status} ${JSON.stringify(r.body)}`);
   return settled(s, r.body.id);
+}
+
+/**
+ * Makes every insert into the inbox fail, as a database that cannot be written would, until the
+ * returned function is called. A trigger rather than renaming the table: other test files migrating
+ * at the same moment read the whole catalog, and a table renamed under them fails their start.
+ */
+export async function inboxOutage(db: Database, dialect: Dialect): Promise<() => Promise<void>> {
+  if (dialect === 'sqlite') {
+    await sql.raw(`create trigger inbox_outage before insert on inbound_messages begin select raise(abort, 'the inbox is unavailable'); end`).execute(db);
+    return async () => {
+      await sql.raw('drop trigger inbox_outage').execute(db);
+    };
+  }
+  await sql.raw(`create function inbox_outage() returns trigger language plpgsql as $$ begin raise exception 'the inbox is unavailable'; end $$`).execute(db);
+  await sql.raw('create trigger inbox_outage before insert on inbound_messages for each statement execute function inbox_outage()').execute(db);
+  return async () => {
+    await sql.raw('drop trigger inbox_outage on inbound_messages').execute(db);
+    await sql.raw('drop function inbox_outage()').execute(db);
+  };
 }
 
 export async function freePort(): Promise<number> {
