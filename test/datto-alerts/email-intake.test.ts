@@ -145,6 +145,31 @@ describe('Datto RMM alert e-mails', () => {
     expect(tickets.filter((t) => t.id === first.ticketId)).toHaveLength(1);
   });
 
+  it('alert e-mails that shared a rolled-back group with a failing mail are ticketed when the group runs again', async () => {
+    const rule = await env.api.post('/api/email-rules', {
+      name: 'Breaks', conditions: [{ field: 'subject', operator: 'contains', value: 'breaks on purpose' }],
+      actions: [{ type: 'add-to-ticket', params: { ticketId: 999999 } }],
+    });
+    expect(rule.status).toBe(201);
+    const uids = Array.from({ length: 8 }, (_, i) => `6f7a8b9c-${String(i).padStart(4, '0')}-4aaa-8bbb-cccccccccccc`);
+    const receipts = await Promise.all([
+      ...uids.map((uid) => env.upload(alertMail({ uid }))),
+      env.upload(alertMail({ uid: 'none', from: 'someone@customer.example', subject: 'This breaks on purpose' })),
+    ]);
+    const outcomes = await Promise.all(receipts.map((r) => env.waitMessage(r.id)));
+    expect(outcomes.at(-1)).toMatchObject({ state: 'failed', ruleName: 'Breaks' });
+    for (const [i, uid] of uids.entries()) {
+      expect(outcomes[i], outcomes[i]!.reason ?? '').toMatchObject({ state: 'processed', ruleName: 'Datto RMM Alerts' });
+      expect(await env.alert(uid)).toMatchObject({ ticketId: outcomes[i]!.ticketId, occurrences: 1 });
+    }
+    expect(new Set(outcomes.slice(0, -1).map((o) => o.ticketId)).size).toBe(uids.length);
+    // A repeat finds the alert this process has met, and adds to its ticket.
+    const again = await env.mail(alertMail({ uid: uids[0]! }));
+    expect(again.ticketId).toBe(outcomes[0]!.ticketId);
+    expect((await env.alert(uids[0]!)).occurrences).toBe(2);
+    await env.api.delete(`/api/email-rules/${rule.body.id}`);
+  });
+
   it('Datto unreachable: the ticket is there at once; enrichment retries and completes later', async () => {
     const alert = env.emu.state.addAlert({ deviceUid: env.emu.state.devices[2]!.uid, priority: 'Critical', timestamp: Date.now() });
     // Both of the client's tries fail: the job's first attempt fails and is retried with backoff.

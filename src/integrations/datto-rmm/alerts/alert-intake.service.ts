@@ -1,4 +1,6 @@
+import type { Insertable } from 'kysely';
 import type { Dialect, Tx } from '../../../db/database.ts';
+import type { DattoAlertsTable } from '../../../db/schema.ts';
 import { systemActor } from '../../../core/actor.ts';
 import type { TicketRow } from '../../../core/tickets/ticket.repository.ts';
 import type { TicketService } from '../../../core/tickets/ticket.service.ts';
@@ -21,6 +23,7 @@ const actor = systemActor('Datto RMM');
 export const ORIGIN = 'datto-rmm';
 const MAX_DETAILS = 100_000;
 const MAX_OCCURRENCE_TEXT = 10_000;
+const MAX_SEEN_ALERTS = 50_000;
 
 const viaLabel: Record<Via, string> = { email: 'by e-mail', webhook: 'by webhook', reconcile: 'by reconciliation' };
 
@@ -72,6 +75,8 @@ const firstVia = (row: AlertRow) => row.via.split(',')[0] as Via;
  */
 export function createAlertIntake(deps: IntakeDeps) {
   const { dialect, tickets } = deps;
+  /** Alert uids this process has written or read (a hint only: a uid not found is inserted after all). */
+  const seenAlerts = new Set<string>();
 
   const addOccurrence = async (trx: Tx, ticketId: number, row: AlertRow, d: AlertDelivery | null, lead: string) => {
     const text = d?.details ? `\n\n${d.details.slice(0, MAX_OCCURRENCE_TEXT)}` : '';
@@ -282,7 +287,7 @@ export function createAlertIntake(deps: IntakeDeps) {
       const rolledUp = resolved ? null : await rollUpIfStorming(trx, d, facts, settings, memo);
       if (rolledUp) return rolledUp;
       if (memo) await writeDeferredAlert(trx, memo, uid);
-      const inserted = await insertAlertIfNew(trx, {
+      const firstRow: Insertable<DattoAlertsTable> = {
         alert_uid: uid, ticket_id: null, occurrences: d.event === 'raised' ? 1 : 0, first_seen_at: at, last_seen_at: at,
         datto_state: resolved ? 'resolved' : 'open', resolve_state: 'none', resolve_attempts: 0,
         ...factColumns(null, facts),
@@ -291,7 +296,17 @@ export function createAlertIntake(deps: IntakeDeps) {
         via: d.via, held_reason: resolved ? 'resolved' : null,
         resolved_at: resolved ? at : null, resolved_by: resolved ? 'datto' : null,
         created_at: at, updated_at: at,
-      });
+      };
+      // An alert this process has met before is most likely there: look it up (and lock it) first,
+      // which spares a repeat the insert attempt; the insert follows if it is not there after all.
+      let inserted = seenAlerts.has(uid) ? undefined : await insertAlertIfNew(trx, firstRow);
+      let locked = inserted ? undefined : await lockAlertAndTicket(trx, dialect, uid);
+      if (locked && !locked.alert) {
+        inserted = await insertAlertIfNew(trx, firstRow);
+        locked = inserted ? undefined : await lockAlertAndTicket(trx, dialect, uid);
+      }
+      if (seenAlerts.size >= MAX_SEEN_ALERTS) seenAlerts.clear();
+      seenAlerts.add(uid);
 
       if (inserted) {
         if (resolved) {
@@ -306,8 +321,7 @@ export function createAlertIntake(deps: IntakeDeps) {
         return outcome;
       }
 
-      const locked = await lockAlertAndTicket(trx, dialect, uid);
-      const existing = locked.alert!;
+      const existing = locked!.alert!;
       if (d.event === 'resolved') return resolvedInDattoIn(trx, existing, settings, viaLabel[d.via], d.at);
 
       const row = await updateAlert(trx, existing.id, {
@@ -325,7 +339,7 @@ export function createAlertIntake(deps: IntakeDeps) {
         };
       }
       if (row.ticket_id) {
-        const ticket = locked.ticket?.id === row.ticket_id ? locked.ticket : await tickets.load(row.ticket_id, trx);
+        const ticket = locked!.ticket?.id === row.ticket_id ? locked!.ticket : await tickets.load(row.ticket_id, trx);
         if (ticket.status !== 'closed') {
           if (row.held_reason !== 'storm') await addOccurrence(trx, ticket.id, row, d, `Alert raised again: occurrence ${row.occurrences}`);
           return { outcome: 'ticket_updated', alertUid: uid, ticketId: ticket.id, note: `occurrence ${row.occurrences}` };
