@@ -1,5 +1,4 @@
 import { systemActor } from '../core/actor.ts';
-import { touchTicket } from '../core/tickets/ticket.repository.ts';
 import type { TicketService } from '../core/tickets/ticket.service.ts';
 import { now, type Tx } from '../db/database.ts';
 import type { InboundMail, RuleActionOutcome } from '../rules/rule-action.ts';
@@ -28,13 +27,16 @@ const THREAD_TICKET = `select k.ticket_id, t.status from email_thread_keys k joi
  * that thread's open ticket, anything else opens a ticket. Runs in the caller's transaction.
  */
 export function createMailTicketing(tickets: TicketService) {
-  const addMail = async (trx: Tx, ticketId: number, mail: InboundMail, note?: string): Promise<void> => {
+  /** The mail as the ticket's `email` action, and its attachments; `touch` also marks an existing ticket updated. */
+  const addMail = async (trx: Tx, ticketId: number, mail: InboundMail, opts: { note?: string; touch?: boolean } = {}): Promise<void> => {
+    const { note, touch = false } = opts;
     const data = {
       from: mail.from?.address ?? null, fromName: mail.from?.name || null, to: mail.to, cc: mail.cc, subject: mail.subject,
       messageId: mail.messageId, inboundMessageId: mail.inboundMessageId, date: mail.date?.toISOString() ?? null,
       ...(note ? { note } : {}),
     };
-    await tickets.addActionIn(trx, ticketId, 'email', mail.text.slice(0, MAX_DETAILS), actor, data);
+    const addAction = touch ? tickets.addActionTouchingIn : tickets.addActionIn;
+    await addAction(trx, ticketId, 'email', mail.text.slice(0, MAX_DETAILS), actor, data);
     await storeAttachments(trx, ticketId, mail);
   };
 
@@ -61,8 +63,7 @@ export function createMailTicketing(tickets: TicketService) {
   };
 
   const append = async (trx: Tx, ticketId: number, mail: InboundMail, note?: string): Promise<RuleActionOutcome> => {
-    await addMail(trx, ticketId, mail, note);
-    await touchTicket(trx, ticketId, now());
+    await addMail(trx, ticketId, mail, { note, touch: true });
     return { outcome: 'ticket_updated', ticketId, note };
   };
 

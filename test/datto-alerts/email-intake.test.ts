@@ -131,6 +131,16 @@ describe('Datto RMM alert e-mails', () => {
     expect((await env.ticket(m.ticketId!)).summary).toBe('Alert on device: 10.1.1.1, reason Ping slow');
   });
 
+  it('an occurrence marks its ticket updated', async () => {
+    const uid = '4b5c6d7e-5555-4666-8777-888899990000';
+    const first = await env.mail(alertMail({ uid }));
+    const longAgo = '2020-01-01T00:00:00.000Z';
+    await env.server.ctx.db.updateTable('tickets').set({ updated_at: longAgo }).where('id', '=', first.ticketId!).execute();
+    const again = await env.mail(alertMail({ uid, body: 'second time' }));
+    expect(again.ticketId).toBe(first.ticketId);
+    expect(Date.parse((await env.ticket(first.ticketId!)).updatedAt)).toBeGreaterThan(Date.parse(longAgo));
+  });
+
   it('the same alert 50 times is one ticket with 50 occurrences', async () => {
     const uid = '2c3d4e5f-2222-4333-8444-555566667777';
     const first = await env.mail(alertMail({ uid, body: 'occurrence 1' }));

@@ -101,6 +101,19 @@ describe('the mail corpus (test/data/mail/expected.json)', () => {
     expect(Number(rawBack.headers.get('content-length'))).toBe(raw.length);
   }, 120_000);
 
+  it('a reply to an open ticket is added to it and marks it updated', async () => {
+    const first = await ingest(s, mailboxId, buildMail({ subject: 'Printer jams', messageId: '<jam-1@customer.example>' }));
+    const longAgo = '2020-01-01T00:00:00.000Z';
+    await s.ctx.db.updateTable('tickets').set({ updated_at: longAgo }).where('id', '=', first.ticketId).execute();
+    const reply = await ingest(s, mailboxId, buildMail({ subject: 'Re: Printer jams', body: 'Still jamming.', headers: { 'In-Reply-To': '<jam-1@customer.example>' } }));
+    expect(reply.ticketId).toBe(first.ticketId);
+    const ticket = (await s.admin.get(`/api/tickets/${first.ticketId}`)).body;
+    expect(ticket.status).toBe('new');
+    expect(Date.parse(ticket.updatedAt)).toBeGreaterThan(Date.parse(longAgo));
+    const emails = (await s.admin.get(`/api/tickets/${first.ticketId}/actions`)).body.items.filter((a: any) => a.kind === 'email');
+    expect(emails.map((a: any) => a.body)).toContain('Still jamming.');
+  });
+
   it('a reply to a ticket closed less than 7 days ago reopens it; an older one opens a follow-up', async () => {
     const first = await ingest(s, mailboxId, buildMail({ subject: 'Monitor flickers', messageId: '<flicker-1@customer.example>' }));
     await s.admin.post(`/api/tickets/${first.ticketId}/close`, {});

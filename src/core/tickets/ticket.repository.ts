@@ -70,17 +70,16 @@ export async function insertTicket(db: Executor, row: InsertObject<DB, 'tickets'
   return { ...t, number: t.id };
 }
 
-/** Marks a ticket as changed now, for writers that do not need the row back (mail and alert occurrences). */
-export const touchTicket = (db: Executor, id: number, at: string) =>
-  db.updateTable('tickets').set({ updated_at: at }).where('id', '=', id).executeTakeFirstOrThrow();
-
 export const updateTicket = (db: Executor, id: number, patch: Updateable<TicketsTable>) =>
   db.updateTable('tickets').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 
 export const insertAction = (db: Executor, row: Insertable<TicketActionsTable>) =>
   db.insertInto('ticket_actions').values(row).returningAll().executeTakeFirstOrThrow();
 
-/** Adds an action and moves the ticket's `updated_at` to it; one statement (one round trip) on PostgreSQL. */
+/**
+ * Adds an action and moves the ticket's `updated_at` to it, for writers that do not need the ticket
+ * back (mail and alert occurrences); one statement (one round trip) on PostgreSQL.
+ */
 export async function insertActionTouching(db: Executor, dialect: Dialect, row: Insertable<TicketActionsTable>): Promise<void> {
   if (dialect === 'postgres') {
     await db.with('added', (qb) => qb.insertInto('ticket_actions').values(row))
@@ -88,7 +87,7 @@ export async function insertActionTouching(db: Executor, dialect: Dialect, row: 
     return;
   }
   await db.insertInto('ticket_actions').values(row).executeTakeFirstOrThrow();
-  await touchTicket(db, row.ticket_id, row.created_at);
+  await db.updateTable('tickets').set({ updated_at: row.created_at }).where('id', '=', row.ticket_id).executeTakeFirstOrThrow();
 }
 
 export const listActions = (db: Executor, ticketId: number, afterId: number | undefined, limit: number) =>
