@@ -168,6 +168,10 @@ describeBrowser('service desk: customers, tickets, session, safety, narrow scree
     const { page, context } = b;
     await page.goto(`${server.url}/tickets/${ticketId}`);
     await page.getByRole('heading', { name: /Printer on floor 2 jams/ }).waitFor();
+    // The page's own requests are done (a late one would meet the ended session first and sign out
+    // by itself), so the Refresh below is what finds the session gone.
+    await page.locator('li.history-item').first().waitFor();
+    await page.waitForLoadState('networkidle');
 
     // Signed out elsewhere: the session is gone on the server.
     await context.request.post(`${server.url}/api/auth/logout`);
