@@ -33,6 +33,10 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') {
     return send(reply, 409, { error: { code: 'conflict', message: 'That refers to a record that does not exist or is still in use' } });
   }
+  // PostgreSQL refuses NUL in text ("invalid byte sequence … 0x00") and in JSON ("unsupported Unicode escape").
+  if (code === '22021' || code === '22P05') {
+    return send(reply, 400, { error: { code: 'validation_failed', message: 'Text must not contain NUL characters (\\u0000)' } });
+  }
   if (err.statusCode === 413 || code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return send(reply, 413, { error: { code: 'payload_too_large', message: 'The request body is larger than allowed' } });
   }

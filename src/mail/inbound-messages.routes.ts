@@ -13,26 +13,26 @@ export const inboundShape = z.object({
 });
 const receiptShape = z.object({ id: z.number(), state, duplicate: z.boolean() });
 
-const RAW_TYPES = ['message/rfc822', 'application/octet-stream', 'text/plain'];
-
 /** The inbox: upload (raw RFC 822), the trace per mailbox, the raw bytes, and replay. */
 export async function inboundMessagesRoutes(app: HttpApp, inbox: InboxService) {
-  // Raw mail bodies are read as bytes; in their own scope so other routes keep their parsers.
+  // The body is the raw message whatever content type the client sent (curl --data-binary says
+  // form-urlencoded); in its own scope so other routes keep their parsers.
   await app.register(async (scope: HttpApp) => {
-    scope.removeContentTypeParser('text/plain');
-    scope.addContentTypeParser(RAW_TYPES, { parseAs: 'buffer', bodyLimit: MAX_MESSAGE_BYTES }, (_req, body, done) => done(null, body));
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_MESSAGE_BYTES }, (_req, body, done) => done(null, body));
 
     scope.post('/api/mailboxes/:id/messages', {
       bodyLimit: MAX_MESSAGE_BYTES,
       schema: {
         tags: ['email'], params: idParams,
-        description: 'Body: the raw message (content-type message/rfc822, application/octet-stream or text/plain). 202 when stored, 200 when the same message was stored before.',
+        description: 'Body: the raw message (content-type message/rfc822 is usual; any type is read as the raw bytes). 202 when stored, 200 when the same message was stored before.',
         response: { 200: receiptShape, 202: receiptShape },
       },
     }, async (req, reply) => {
-      if (!Buffer.isBuffer(req.body) || req.body.length === 0) {
-        throw new ValidationError(`body: send the raw message with content-type ${RAW_TYPES.join(', ')}`);
+      if (/^application\/([\w.+-]+\+)?json\b/i.test(req.headers['content-type'] ?? '')) {
+        throw new ValidationError('body: send the raw RFC 822 message (content-type message/rfc822), not JSON');
       }
+      if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new ValidationError('body: the message is empty; send the raw RFC 822 bytes');
       await inbox.checkMailboxAccepts(req.params.id);
       const receipt = await inbox.receive(req.params.id, req.body, 'upload');
       return reply.status(receipt.duplicate ? 200 : 202).send(receipt);

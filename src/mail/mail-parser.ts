@@ -43,7 +43,7 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
   for (const h of parsed.headerLines ?? []) {
     if (headers[h.key] !== undefined) continue;
     const colon = h.line.indexOf(':');
-    headers[h.key] = h.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim().slice(0, 4000);
+    headers[h.key] = noNul(h.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim().slice(0, 4000));
   }
 
   const html = typeof parsed.html === 'string' ? parsed.html : null;
@@ -57,7 +57,7 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
     from,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
-    subject: (parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
+    subject: noNul(parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
     text: normalizeText(text).slice(0, MAX_TEXT),
     html,
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
@@ -66,15 +66,18 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
     headers,
     attachments: (parsed.attachments ?? []).map((a, i) => ({
       filename: safeFilename(a.filename, i, a.contentType),
-      contentType: (a.contentType || 'application/octet-stream').toLowerCase(),
+      contentType: noNul(a.contentType || 'application/octet-stream').toLowerCase(),
       size: a.size ?? a.content.length,
       content: Buffer.isBuffer(a.content) ? a.content : Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength),
     })),
   };
 }
 
+/** NUL is dropped from everything kept: PostgreSQL text cannot hold it. */
+const noNul = (text: string) => (text.includes('\u0000') ? text.replace(/\u0000/g, '') : text);
+
 const cleanId = (id: string | undefined | null): string | null => {
-  const t = id?.trim();
+  const t = id && noNul(id).trim();
   if (!t) return null;
   return (t.startsWith('<') ? t : `<${t}>`).slice(0, 998);
 };
@@ -85,12 +88,12 @@ function flatten(list: EmailAddress[]): EmailAddress[] {
 
 function firstAddress(obj: AddressObject | undefined): ParsedMail['from'] {
   const a = obj ? flatten(obj.value).find((v) => v.address) : undefined;
-  return a ? { address: a.address!.toLowerCase(), name: a.name ?? '' } : null;
+  return a ? { address: noNul(a.address!).toLowerCase(), name: noNul(a.name ?? '') } : null;
 }
 
 function addresses(obj: AddressObject | AddressObject[] | undefined): string[] {
   const list = Array.isArray(obj) ? obj : obj ? [obj] : [];
-  return list.flatMap((o) => flatten(o.value)).map((a) => a.address?.toLowerCase()).filter((a): a is string => !!a);
+  return list.flatMap((o) => flatten(o.value)).map((a) => a.address && noNul(a.address).toLowerCase()).filter((a): a is string => !!a);
 }
 
 function normalizeText(text: string): string {
@@ -120,15 +123,22 @@ const decodeEntities = (text: string) => text.replace(/&(#x?[0-9a-f]+|[a-z]+);/g
   return ENTITIES[e.toLowerCase()] ?? m;
 });
 
-/** HTML-only mail as readable text: blocks become lines, table cells are separated, no markup is kept. */
+// Brackets for a link's address while tags are stripped (control characters never left in mail text).
+const URL_OPEN = '\u0001';
+const URL_CLOSE = '\u0002';
+
+/** HTML-only mail as readable text: blocks become lines, table cells are separated, links read `text <url>`, no markup is kept. */
 export function htmlToPlainText(html: string): string {
   return decodeEntities(html
+    .replace(/[\u0001\u0002]/g, '')
     .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/<(script|style|head|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
     .replace(/\s+/g, ' ')
-    .replace(/<a\b[^>]*\bhref\s*=\s*["']?(https?:[^"' >]+)["']?[^>]*>([\s\S]*?)<\/a\s*>/gi, (_m, href: string, inner: string) => {
-      const label = inner.replace(/<[^>]*>/g, '').trim();
-      return label && label !== href ? `${inner} <${href}>` : href;
+    .replace(/<a\b[^>]*\bhref\s*=\s*["']?((?:https?|mailto):[^"' >]+)["']?[^>]*>([\s\S]*?)<\/a\s*>/gi, (_m, href: string, inner: string) => {
+      const label = decodeEntities(inner.replace(/<[^>]*>/g, '')).trim();
+      const address = decodeEntities(href);
+      if (!label || label === address || `mailto:${label}` === address) return label || address;
+      return `${inner.trim()} ${URL_OPEN}${address}${URL_CLOSE}`;
     })
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<li\b[^>]*>/gi, '\n- ')
@@ -136,6 +146,7 @@ export function htmlToPlainText(html: string): string {
     .replace(/<\/t[dh]\s*>/gi, '\t')
     .replace(/<hr\b[^>]*>/gi, '\n----\n')
     .replace(/<[^>]*>/g, ''))
+    .replace(/\u0001/g, '<').replace(/\u0002/g, '>')
     .split('\n').map((l) => l.replace(/[ \t]+$/g, '').replace(/^ +/, '').replace(/ *\t */g, '\t')).join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();

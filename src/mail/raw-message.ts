@@ -60,7 +60,8 @@ export function contentHash(raw: Buffer): string {
 /** Message-ID, subject and sender as the raw header carries them, for the trace before parsing. */
 export function summaryHeaders(raw: Buffer): { messageId: string | null; subject: string | null; from: string | null } {
   const fields = rawHeaders(raw);
-  const get = (name: string) => fields.find(([k]) => k === name)?.[1] ?? null;
+  // NUL never reaches the database: PostgreSQL text cannot hold it, and it would fail the store.
+  const get = (name: string) => fields.find(([k]) => k === name)?.[1].replace(/\u0000/g, '') ?? null;
   const mid = get('message-id')?.match(/<[^>\s]+>/)?.[0] ?? (get('message-id')?.trim() || null);
   return { messageId: mid?.slice(0, 998) ?? null, subject: get('subject')?.slice(0, 1000) ?? null, from: get('from')?.slice(0, 500) ?? null };
 }

@@ -93,6 +93,16 @@ describe('Datto RMM webhooks', () => {
     expect(notJson).toMatchObject({ state: 'failed', reason: 'the body is not JSON' });
   });
 
+  it('NUL in a body is stored and read without failing the store (PostgreSQL text cannot hold it)', async () => {
+    const alert = emulatorAlert(env.emu);
+    const escaped = await env.webhook({ ...raiseBody(alert.alertUid), alertMessage: 'Disk\u0000 full' });
+    expect(escaped.state).toBe('processed');
+    expect((await env.ticket(escaped.ticketId!)).summary).toBe('Disk full');
+    const raw = await env.webhook('{"alertUID": "x\u0000y"}', { contentType: 'text/plain' });
+    expect(raw).toMatchObject({ state: 'failed', reason: '"x\uFFFDy" is not a Datto alert uid (a UUID)' });
+    expect((await deliveries(env)).find((x) => x.id === raw.id).body).toBe('{"alertUID": "x\uFFFDy"}');
+  });
+
   it.skipIf(!haveSamples)('the shared raise sample is read (unknown to this Datto account: ticket kept, enrichment says why)', async () => {
     const body = fs.readFileSync(path.join(samples, 'webhook-raised.json'), 'utf8');
     const d = await env.webhook(body);

@@ -59,12 +59,22 @@ describe('upload path and the durable inbox', () => {
     }
   });
 
-  it('refuses an empty body, an unknown mailbox and a JSON body', async () => {
-    expect((await upload(s, mailboxId, Buffer.alloc(0))).status).toBe(400);
+  it('refuses an empty body, an unknown mailbox and a JSON body, each saying why', async () => {
+    const empty = await upload(s, mailboxId, Buffer.alloc(0));
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.message).toBe('body: the message is empty; send the raw RFC 822 bytes');
     expect((await upload(s, 99999, buildMail())).status).toBe(404);
     const json = await s.admin.post(`/api/mailboxes/${mailboxId}/messages`, { not: 'mail' });
     expect(json.status).toBe(400);
-    expect(json.body.error.message).toMatch(/message\/rfc822/);
+    expect(json.body.error.message).toMatch(/raw RFC 822 message \(content-type message\/rfc822\), not JSON/);
+  });
+
+  it('reads the body as the raw message whatever its content type (curl --data-binary sends form-urlencoded)', async () => {
+    for (const contentType of ['application/x-www-form-urlencoded', 'text/plain; charset=utf-8', 'application/octet-stream']) {
+      const r = await upload(s, mailboxId, buildMail({ subject: `Sent as ${contentType}` }), contentType);
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      expect((await settled(s, r.body.id)).subject).toBe(`Sent as ${contentType}`);
+    }
   });
 
   it('refuses uploads the moment its mailbox is disabled or deleted, and takes them again once re-enabled', async () => {

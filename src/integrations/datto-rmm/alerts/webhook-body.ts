@@ -16,7 +16,8 @@ const aliases: Record<string, string[]> = {
   timestamp: ['timestamp', 'alerttimestamp'],
 };
 
-const text = z.union([z.string(), z.number()]).transform((v) => String(v).trim()).optional();
+// NUL is dropped: PostgreSQL text cannot hold it.
+const text = z.union([z.string(), z.number()]).transform((v) => String(v).replace(/\u0000/g, '').trim()).optional();
 const flag = z.union([z.boolean(), z.string(), z.number()]).optional();
 
 /** The body after the names were matched: every field optional, the values as Datto sent them. */

@@ -59,7 +59,9 @@ export function webhookRoutes(app: HttpApp, ctx: DattoContext, processor: Webhoo
       if (!tokenMatches(req.params.token, token) || !enabled) {
         return reply.status(404).send({ error: { code: 'not_found', message: `No route POST ${req.url.split('?')[0]}` } });
       }
-      const body = typeof req.body === 'string' ? req.body : req.body === undefined || req.body === null ? '' : JSON.stringify(req.body);
+      const text = typeof req.body === 'string' ? req.body : req.body === undefined || req.body === null ? '' : JSON.stringify(req.body);
+      // A raw NUL byte is never valid JSON, and PostgreSQL text cannot store it: kept visible as U+FFFD.
+      const body = text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text;
       const deliveryId = await processor.store(body);
       return reply.status(202).send({ deliveryId, state: 'received' as const });
     });
