@@ -11,6 +11,7 @@ import type { AppContext } from '../app-context.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import { authHook } from './auth.ts';
 import { errorHandler } from './error-handler.ts';
+import { refuseNulInJson } from './nul-guard.ts';
 import { httpDuration, metricsRegistry } from './metrics.ts';
 import { coreRoutes } from './core-routes.ts';
 
@@ -53,6 +54,7 @@ export async function buildHttpApp(ctx: AppContext, extraRoutes: RouteSet[] = []
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onRequest', authHook(ctx.services.agents));
+  app.addHook('preValidation', refuseNulInJson);
   app.addHook('onResponse', async (request, reply) => {
     httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

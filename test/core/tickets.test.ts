@@ -88,6 +88,15 @@ describe('tickets API', () => {
     expect(reopened.body).toMatchObject({ status: 'in_progress', closedAt: null });
   });
 
+  it('refuses NUL in any text of a JSON body with 400 naming the field, on either database', async () => {
+    const r = await s.admin.post('/api/tickets', { summary: 'ok', details: 'bad\u0000text' });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'validation_failed', message: 'body.details: text must not contain NUL characters (\\u0000)' });
+    const nested = await s.admin.post('/api/customers', { name: 'N', mainSiteName: 'S', notes: ['a', 'b\u0000'] });
+    expect(nested.status).toBe(400);
+    expect(nested.body.error.message).toMatch(/^body\.notes\.1: /);
+  });
+
   it('gives a ticket without a type the default type, whichever that is now', async () => {
     const types = (await s.admin.get('/api/ticket-types')).body.items as Array<{ id: number; isDefault: boolean }>;
     const before = types.find((t) => t.isDefault)!;
