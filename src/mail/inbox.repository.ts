@@ -64,7 +64,7 @@ export async function insertInbound(db: Executor, rows: NewInbound[]): Promise<S
   return out;
 }
 
-export type ClaimedMessage = { id: number; mailbox_id: number; raw: Buffer; received_at: string; attempts: number };
+export type ClaimedMessage = { id: number; mailbox_id: number; sha256: string; raw: Buffer; received_at: string; attempts: number };
 
 /**
  * Leases up to `limit` received messages whose lease is free or lapsed, oldest first; on PostgreSQL
@@ -82,7 +82,7 @@ export async function claimReceived(
   const rows = await db.updateTable('inbound_messages')
     .set((eb) => ({ lease_until: opts.leaseUntil, locked_by: opts.workerId, attempts: eb('attempts', '+', 1) }))
     .where('id', 'in', due)
-    .returning(['id', 'mailbox_id', 'raw', 'received_at', 'attempts'])
+    .returning(['id', 'mailbox_id', 'sha256', 'raw', 'received_at', 'attempts'])
     .execute();
   return rows.sort((a, b) => a.id - b.id);
 }
@@ -104,6 +104,21 @@ export async function recordOutcome(exec: Executor, id: number, workerId: string
     id, workerId,
   ]);
   return Number(r.numAffectedRows ?? 0) === 1;
+}
+
+const TICKETED_COPY = `select id, mailbox_id, ticket_id from inbound_messages
+  where message_id = ? and sha256 = ? and ticket_id is not null and id <> ? order by id limit 1`;
+
+export type TicketedCopy = { id: number; mailbox_id: number; ticket_id: number };
+
+/**
+ * An earlier message with the same Message-ID and content that is on a ticket: the same mail
+ * delivered to another mailbox too (To and Cc, or a forwarding rule), or replayed.
+ */
+export async function findTicketedCopy(exec: Executor, m: { id: number; sha256: string; messageId: string | null }): Promise<TicketedCopy | null> {
+  if (!m.messageId) return null;
+  const row = (await rawQuery<TicketedCopy>(exec, TICKETED_COPY, [m.messageId, m.sha256, m.id])).rows[0];
+  return row ? { id: Number(row.id), mailbox_id: Number(row.mailbox_id), ticket_id: Number(row.ticket_id) } : null;
 }
 
 /** Gives a claimed message back to be tried again after `retryAt`. */

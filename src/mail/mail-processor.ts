@@ -112,7 +112,17 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
   let pending = false;
   let lastYield = Date.now();
 
-  const decide = async (trx: Tx, mail: InboundMail, rules: CompiledRule[], actionsByType: Map<string, RuleActionDefinition<any>>): Promise<Decision> => {
+  const decide = async (
+    trx: Tx, msg: repo.ClaimedMessage, mail: InboundMail, rules: CompiledRule[], actionsByType: Map<string, RuleActionDefinition<any>>,
+  ): Promise<Decision> => {
+    // The same mail delivered to two mailboxes is worked once: the later copy points at the ticket.
+    const copy = await repo.findTicketedCopy(trx, { id: msg.id, sha256: msg.sha256, messageId: mail.messageId });
+    if (copy) {
+      return {
+        state: 'processed', rule: null, ticketId: copy.ticket_id, after: [], outcome: 'duplicate',
+        reason: `already on ticket #${copy.ticket_id}: the same mail arrived as message #${copy.id} (mailbox #${copy.mailbox_id}); not added again`,
+      };
+    }
     const loopWhy = loopReason(mail);
     if (loopWhy) return { state: 'ignored', rule: null, ticketId: null, reason: loopWhy, after: [], outcome: 'ignored' };
     const rule = firstMatch(rules, mail);
@@ -202,7 +212,7 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
     const mail: InboundMail = { ...parsed, inboundMessageId: msg.id, mailboxId: msg.mailbox_id };
     if (!guarded) {
       try {
-        const d = await decide(trx, mail, rules, actionsByType);
+        const d = await decide(trx, msg, mail, rules, actionsByType);
         if (!(await recordDecision(trx, msg, mail, d))) throw new LostClaim();
         return committed(msg, d);
       } catch (err) {
@@ -212,7 +222,7 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
     for (let attempt = 1; ; attempt++) {
       await savepoint(trx, 'savepoint');
       try {
-        const d = await decide(trx, mail, rules, actionsByType);
+        const d = await decide(trx, msg, mail, rules, actionsByType);
         // Another processor took the message over (our lease lapsed): undo, it does the work.
         if (!(await recordDecision(trx, msg, mail, d))) throw new LostClaim();
         await savepoint(trx, 'release savepoint');

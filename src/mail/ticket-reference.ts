@@ -11,17 +11,19 @@ export function subjectTicketNumber(subject: string): number | null {
 }
 
 const SAME_MESSAGE_ID = `select ticket_id from inbound_messages
-  where message_id = ? and ticket_id is not null and id <> ? order by id desc limit 1`;
+  where message_id = ? and from_addr = ? and ticket_id is not null and id <> ? order by id desc limit 1`;
 
 export type TicketReference = { ticketId: number; via: 'subject' | 'in-reply-to' | 'message-id' };
 
 /**
  * The ticket a mail continues: a `[#N]` subject tag, an In-Reply-To/References id that we sent
  * (outbound_messages) or that an earlier inbound mail carried when it made or updated a ticket, or
- * the mail's own Message-ID when an earlier mail with that id (but other content) was ticketed.
+ * the mail's own Message-ID when an earlier mail from the same sender with that id (but other
+ * content: a resend) was ticketed. Another sender reusing a Message-ID is a new mail, so knowing an
+ * id is not enough to write into someone else's ticket.
  */
 export async function findReferencedTicket(
-  exec: Executor, mail: Pick<ParsedMail, 'subject' | 'inReplyTo' | 'references' | 'messageId'>, selfId?: number,
+  exec: Executor, mail: Pick<ParsedMail, 'subject' | 'inReplyTo' | 'references' | 'messageId' | 'from'>, selfId?: number,
 ): Promise<TicketReference | null> {
   const number = subjectTicketNumber(mail.subject);
   if (number !== null) {
@@ -33,12 +35,17 @@ export async function findReferencedTicket(
     const out = await exec.selectFrom('outbound_messages').select('ticket_id').where('message_id', 'in', ids)
       .orderBy('id', 'desc').limit(1).executeTakeFirst();
     if (out) return { ticketId: out.ticket_id, via: 'in-reply-to' };
-    const inbound = await exec.selectFrom('inbound_messages').select('ticket_id').where('message_id', 'in', ids)
-      .where('ticket_id', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirst();
-    if (inbound?.ticket_id) return { ticketId: inbound.ticket_id, via: 'in-reply-to' };
+    // The nearest reference wins (In-Reply-To, then References from the newest); of the mails that
+    // carried that id, the first is the one replied to: a later one reusing the id may be anyone's.
+    const rows = await exec.selectFrom('inbound_messages').select(['message_id', 'ticket_id']).where('message_id', 'in', ids)
+      .where('ticket_id', 'is not', null).orderBy('id').limit(200).execute();
+    const first = new Map<string, number>();
+    for (const r of rows) if (!first.has(r.message_id!)) first.set(r.message_id!, r.ticket_id!);
+    const hit = ids.find((id) => first.has(id));
+    if (hit) return { ticketId: first.get(hit)!, via: 'in-reply-to' };
   }
-  if (mail.messageId) {
-    const same = (await rawQuery<{ ticket_id: number }>(exec, SAME_MESSAGE_ID, [mail.messageId, selfId ?? 0])).rows[0];
+  if (mail.messageId && mail.from) {
+    const same = (await rawQuery<{ ticket_id: number }>(exec, SAME_MESSAGE_ID, [mail.messageId, mail.from.address, selfId ?? 0])).rows[0];
     if (same?.ticket_id) return { ticketId: Number(same.ticket_id), via: 'message-id' };
   }
   return null;

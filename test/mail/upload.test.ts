@@ -77,6 +77,22 @@ describe('upload path and the durable inbox', () => {
     }
   });
 
+  it('the same mail delivered to two mailboxes is worked once: the second copy points at the ticket, adds nothing', async () => {
+    const other = await createMailbox(s, { name: 'Second desk address', kind: 'upload' });
+    const raw = buildMail({ subject: 'To and Cc both of our addresses', body: 'Sent to support and to it@.' });
+    const first = await ingest(s, mailboxId, raw);
+    const copy = await ingest(s, other, raw);
+    expect(copy.id).not.toBe(first.id);
+    expect(copy).toMatchObject({ state: 'processed', ticketId: first.ticketId, mailboxId: other });
+    expect(copy.reason).toBe(`already on ticket #${first.ticketId}: the same mail arrived as message #${first.id} (mailbox #${mailboxId}); not added again`);
+    const actions = (await s.admin.get(`/api/tickets/${first.ticketId}/actions`)).body.items;
+    expect(actions.filter((a: any) => a.kind === 'email')).toHaveLength(1);
+    // Other content under the same Message-ID from the same sender (a resend) is still added.
+    const resend = await ingest(s, other, Buffer.from(raw.toString().replace('Sent to support', 'Resent to support')));
+    expect(resend).toMatchObject({ state: 'processed', ticketId: first.ticketId });
+    expect(resend.reason).toMatch(/^added to ticket #\d+ \(reply \(message-id\)\)/);
+  });
+
   it('refuses uploads the moment its mailbox is disabled or deleted, and takes them again once re-enabled', async () => {
     const other = await createMailbox(s);
     expect((await upload(s, other, buildMail({ subject: 'before' }))).status).toBe(202);
