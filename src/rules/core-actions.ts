@@ -1,4 +1,4 @@
-import type { Tx } from '../db/database.ts';
+import type { Executor, Tx } from '../db/database.ts';
 import type { InboundMail, RuleActionDefinition, RuleActionOutcome } from './rule-action.ts';
 import { addToTicketParamsSchema, createTicketParamsSchema, ignoreParamsSchema } from './email-rule.schemas.ts';
 import { compileRuleRegex, MATCH_LIMITS } from './safe-regex.ts';
@@ -21,6 +21,19 @@ function groupPattern(pattern: string): RegExp | null {
   return re;
 }
 
+type Table = 'ticket_types' | 'customers' | 'sites' | 'tickets';
+
+/** The ids among `refs` whose row does not exist, as reference problems. */
+async function missingRows(exec: Executor, refs: Array<{ field: string; table: Table; id: number | undefined; what: string }>) {
+  const problems: Array<{ field: string; message: string }> = [];
+  for (const r of refs) {
+    if (r.id === undefined) continue;
+    const row = await exec.selectFrom(r.table).select('id').where('id', '=', r.id).executeTakeFirst();
+    if (!row) problems.push({ field: r.field, message: `no ${r.what} ${r.id}` });
+  }
+  return problems;
+}
+
 export function createCoreRuleActions(port: MailTicketPort): RuleActionDefinition<any>[] {
   const createTicket: RuleActionDefinition<typeof createTicketParamsSchema._output> = {
     type: 'create-ticket',
@@ -35,12 +48,25 @@ export function createCoreRuleActions(port: MailTicketPort): RuleActionDefinitio
       }
       return port.ticketFromMail(trx, mail, { ticketTypeId: p.ticketTypeId, priority: p.priority, customerId: p.customerId, siteId: p.siteId, threadKey });
     },
+    async checkReferences(exec, p) {
+      const problems = await missingRows(exec, [
+        { field: 'ticketTypeId', table: 'ticket_types', id: p.ticketTypeId, what: 'ticket type' },
+        { field: 'customerId', table: 'customers', id: p.customerId, what: 'customer' },
+        { field: 'siteId', table: 'sites', id: p.siteId, what: 'site' },
+      ]);
+      if (!problems.length && p.siteId !== undefined && p.customerId !== undefined) {
+        const site = await exec.selectFrom('sites').select('customer_id').where('id', '=', p.siteId).executeTakeFirstOrThrow();
+        if (site.customer_id !== p.customerId) problems.push({ field: 'siteId', message: `site ${p.siteId} belongs to another customer than ${p.customerId}` });
+      }
+      return problems;
+    },
   };
   const addToTicket: RuleActionDefinition<typeof addToTicketParamsSchema._output> = {
     type: 'add-to-ticket',
     label: 'Add to an existing ticket',
     params: addToTicketParamsSchema,
     run: (trx, mail, p) => port.addMailToTicket(trx, p.ticketId, mail, 'added by rule'),
+    checkReferences: (exec, p) => missingRows(exec, [{ field: 'ticketId', table: 'tickets', id: p.ticketId, what: 'ticket' }]),
   };
   const ignore: RuleActionDefinition<typeof ignoreParamsSchema._output> = {
     type: 'ignore',

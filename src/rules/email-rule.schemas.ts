@@ -22,7 +22,7 @@ const mailboxCondition = z.object({
 });
 
 /** One condition; `to` matches any To or Cc recipient, text comparisons ignore case. */
-export const emailRuleConditionSchema = z.union([mailboxCondition, textCondition]);
+export const emailRuleConditionSchema = z.discriminatedUnion('field', [mailboxCondition, textCondition]);
 export type EmailRuleCondition = z.infer<typeof emailRuleConditionSchema>;
 
 /** An action to run: `type` names a core action (create-ticket, add-to-ticket, ignore) or a module's (e.g. datto-rmm.alert). */

@@ -109,6 +109,24 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
     });
   };
 
+  /** What the rule names must exist: a mailbox of a condition, the rows an action's parameters name. */
+  const checkReferences = async (exec: Executor, conditions: EmailRuleCondition[] | undefined, list: EmailRuleAction[] | undefined) => {
+    const problems: Array<{ field: string; message: string }> = [];
+    for (const [i, c] of (conditions ?? []).entries()) {
+      if (c.field === 'mailbox' && !(await exec.selectFrom('mailboxes').select('id').where('id', '=', c.value).executeTakeFirst())) {
+        problems.push({ field: `conditions.${i}.value`, message: `no mailbox ${c.value}` });
+      }
+    }
+    const known = new Map(actions().map((a) => [a.type, a]));
+    for (const [i, a] of (list ?? []).entries()) {
+      const found = await known.get(a.type)?.checkReferences?.(exec, a.params);
+      for (const p of found ?? []) problems.push({ field: `actions.${i}.params.${p.field}`, message: p.message });
+    }
+    if (problems.length) {
+      throw new UnprocessableError('invalid_reference', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+    }
+  };
+
   return {
     actionTypes: () => actions().map((a) => ({ type: a.type, label: a.label })),
 
@@ -119,6 +137,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
     async create(input: EmailRuleCreate, actor: Actor) {
       const checked = checkActions(input.actions);
       return db.transaction().execute(async (trx) => {
+        await checkReferences(trx, input.conditions, checked);
         const { max } = await repo.positionBounds(trx);
         const t = now();
         const row = await repo.insertRule(trx, {
@@ -135,6 +154,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
       const checked = patch.actions ? checkActions(patch.actions) : undefined;
       return db.transaction().execute(async (trx) => {
         await load(trx, id);
+        await checkReferences(trx, patch.conditions, checked);
         const set: Record<string, unknown> = { updated_at: now() };
         if (patch.name !== undefined) set.name = patch.name;
         if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;

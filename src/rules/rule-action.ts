@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Tx } from '../db/database.ts';
+import type { Executor, Tx } from '../db/database.ts';
 
 /** One parsed e-mail, as every rule condition and action sees it. */
 export type InboundMail = {
@@ -31,6 +31,11 @@ export type RuleActionDefinition<P = unknown> = {
   params: z.ZodType<P>;
   /** Runs inside the transaction that also records the message's outcome. */
   run(trx: Tx, mail: InboundMail, params: P): Promise<RuleActionOutcome>;
+  /**
+   * Records the parameters name that do not exist (a ticket type, a customer…), checked when the
+   * rule is saved so that a rule cannot fail every mail it matches; `field` is relative to params.
+   */
+  checkReferences?(exec: Executor, params: P): Promise<Array<{ field: string; message: string }>>;
   /** Work to do once that transaction committed (e.g. wake the job workers). */
   afterCommit?(): void;
 };

@@ -62,7 +62,35 @@ describe('email rules', () => {
     expect(badGroup.status).toBe(422);
     expect(badGroup.body.error.message).toMatch(/groupBySubject/);
     expect((await bad({ name: 'r', conditions: [], actions: [] })).status).toBe(400);
-    expect((await bad({ name: 'r', conditions: [{ field: 'header', operator: 'equals', value: 'x' }], actions: [{ type: 'ignore' }] })).status).toBe(400);
+    const unknownField = await bad({ name: 'r', conditions: [{ field: 'header', operator: 'equals', value: 'x' }], actions: [{ type: 'ignore' }] });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error.message).toMatch(/^body\.conditions\.0\.field: .*'mailbox' \| 'from' \| 'to' \| 'cc' \| 'subject' \| 'body'/);
+    const noValue = await bad({ name: 'r', conditions: [{ field: 'from', operator: 'equals' }], actions: [{ type: 'ignore' }] });
+    expect(noValue.body.error.message).toMatch(/^body\.conditions\.0\.value: /);
+    const textMailbox = await bad({ name: 'r', conditions: [{ field: 'mailbox', value: 'support' }], actions: [{ type: 'ignore' }] });
+    expect(textMailbox.body.error.message).toMatch(/^body\.conditions\.0\.value: .*expected number/);
+  });
+
+  it('refuses a rule naming a mailbox, ticket type, customer, site or ticket that does not exist, on create and on change', async () => {
+    const bad = async (body: unknown) => s.admin.post('/api/email-rules', body);
+    const noType = await bad({ name: 'r', conditions: [], actions: [{ type: 'create-ticket', params: { ticketTypeId: 999999 } }] });
+    expect(noType.status).toBe(422);
+    expect(noType.body.error).toMatchObject({ code: 'invalid_reference', message: 'actions.0.params.ticketTypeId: no ticket type 999999' });
+    const noMailbox = await bad({ name: 'r', conditions: [{ field: 'mailbox', value: 999999 }], actions: [{ type: 'ignore' }] });
+    expect(noMailbox.status).toBe(422);
+    expect(noMailbox.body.error.message).toBe('conditions.0.value: no mailbox 999999');
+    const noTicket = await bad({ name: 'r', conditions: [], actions: [{ type: 'add-to-ticket', params: { ticketId: 999999 } }] });
+    expect(noTicket.body.error.message).toBe('actions.0.params.ticketId: no ticket 999999');
+    const c1 = (await s.admin.post('/api/customers', { name: 'Rule Customer One', mainSiteName: 'HQ' })).body;
+    const c2 = (await s.admin.post('/api/customers', { name: 'Rule Customer Two', mainSiteName: 'HQ' })).body;
+    const mixed = await bad({ name: 'r', conditions: [], actions: [{ type: 'create-ticket', params: { customerId: c1.id, siteId: c2.mainSiteId } }] });
+    expect(mixed.body.error.message).toBe(`actions.0.params.siteId: site ${c2.mainSiteId} belongs to another customer than ${c1.id}`);
+    const ok = await rule({ name: 'refs', conditions: [{ field: 'mailbox', value: mailboxId }], actions: [{ type: 'create-ticket', params: { customerId: c1.id, siteId: c1.mainSiteId } }] });
+    const patched = await s.admin.patch(`/api/email-rules/${ok.id}`, { actions: [{ type: 'create-ticket', params: { customerId: 999999 } }] });
+    expect(patched.status).toBe(422);
+    expect(patched.body.error.message).toBe('actions.0.params.customerId: no customer 999999');
+    expect((await s.admin.get(`/api/email-rules/${ok.id}`)).body.actions[0].params).toEqual({ customerId: c1.id, siteId: c1.mainSiteId });
+    await s.admin.delete(`/api/email-rules/${ok.id}`);
   });
 
   it('acceptAutomated: defaults to false, is created, patched, replaced and listed; a non-boolean is refused naming the field', async () => {
