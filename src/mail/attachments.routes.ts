@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
-import { idParams } from '../http/schemas.ts';
+import { decodeCursor, toPage } from '../core/paging.ts';
+import { idParams, pageOf, pageQuery } from '../http/schemas.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import { findAttachment, listTicketAttachments } from './attachment.repository.ts';
 
@@ -15,17 +16,14 @@ const safeType = (t: string) => (/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#
 
 export function attachmentsRoutes(app: HttpApp, db: Database) {
   app.get('/api/tickets/:id/attachments', {
-    schema: { tags: ['tickets'], params: idParams, response: { 200: z.object({ items: z.array(attachmentShape), nextCursor: z.null() }) } },
+    schema: { tags: ['tickets'], params: idParams, querystring: z.object(pageQuery), response: { 200: pageOf(attachmentShape) } },
   }, async (req) => {
     if (!(await db.selectFrom('tickets').select('id').where('id', '=', req.params.id).executeTakeFirst())) throw new NotFoundError('Ticket', req.params.id);
-    const rows = await listTicketAttachments(db, req.params.id);
-    return {
-      items: rows.map((r) => ({
-        id: r.id, ticketId: r.ticket_id, inboundMessageId: r.inbound_message_id, filename: r.filename, contentType: r.content_type,
-        size: r.size, createdAt: r.created_at,
-      })),
-      nextCursor: null,
-    };
+    const rows = await listTicketAttachments(db, req.params.id, { afterId: decodeCursor(req.query.cursor)?.id, limit: req.query.limit + 1 });
+    return toPage(rows, req.query.limit, (r) => ({
+      id: r.id, ticketId: r.ticket_id, inboundMessageId: r.inbound_message_id, filename: r.filename, contentType: r.content_type,
+      size: r.size, createdAt: r.created_at,
+    }), (r) => ({ id: r.id }));
   });
 
   app.get('/api/attachments/:id', { schema: { tags: ['tickets'], params: idParams } }, async (req, reply) => {

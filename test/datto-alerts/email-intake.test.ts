@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/test-server.ts';
+import { storeRuleUnchecked } from '../support/mail-helpers.ts';
 import { alertMail, FROM, startAlertsEnv, type AlertsEnv } from './alerts-env.ts';
 
 const samplesDir = path.resolve(process.cwd(), '../shared/datto-rmm/samples/emails');
@@ -156,11 +157,11 @@ describe('Datto RMM alert e-mails', () => {
   });
 
   it('alert e-mails that shared a rolled-back group with a failing mail are ticketed when the group runs again', async () => {
-    const rule = await env.api.post('/api/email-rules', {
+    // A rule whose ticket is gone fails every mail it takes.
+    const ruleId = await storeRuleUnchecked(env.server.ctx.db, {
       name: 'Breaks', conditions: [{ field: 'subject', operator: 'contains', value: 'breaks on purpose' }],
       actions: [{ type: 'add-to-ticket', params: { ticketId: 999999 } }],
     });
-    expect(rule.status).toBe(201);
     const uids = Array.from({ length: 8 }, (_, i) => `6f7a8b9c-${String(i).padStart(4, '0')}-4aaa-8bbb-cccccccccccc`);
     const receipts = await Promise.all([
       ...uids.map((uid) => env.upload(alertMail({ uid }))),
@@ -177,7 +178,7 @@ describe('Datto RMM alert e-mails', () => {
     const again = await env.mail(alertMail({ uid: uids[0]! }));
     expect(again.ticketId).toBe(outcomes[0]!.ticketId);
     expect((await env.alert(uids[0]!)).occurrences).toBe(2);
-    await env.api.delete(`/api/email-rules/${rule.body.id}`);
+    await env.api.delete(`/api/email-rules/${ruleId}`);
   });
 
   it('Datto unreachable: the ticket is there at once; enrichment retries and completes later', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, eventually, type TestServer } from '../support/test-server.ts';
-import { buildMail, createMailbox, ingest, settled, startRestartableServer, upload } from '../support/mail-helpers.ts';
+import { buildMail, createMailbox, ingest, settled, startRestartableServer, storeRuleUnchecked, upload } from '../support/mail-helpers.ts';
 
 describe('upload path and the durable inbox', () => {
   let s: TestServer;
@@ -160,15 +160,15 @@ describe('upload path and the durable inbox', () => {
     expect((await s.admin.post(`/api/inbound-messages/${ignored.id}/replay`)).status).toBe(409);
     expect((await s.admin.post('/api/inbound-messages/999999/replay')).status).toBe(404);
 
-    // A failed one: an add-to-ticket rule pointing at a ticket that does not exist.
-    const broken = await s.admin.post('/api/email-rules', {
+    // A failed one: an add-to-ticket rule pointing at a ticket that does not exist (any more).
+    const brokenId = await storeRuleUnchecked(s.ctx.db, {
       name: 'To a missing ticket', conditions: [{ field: 'subject', operator: 'contains', value: 'route me' }],
       actions: [{ type: 'add-to-ticket', params: { ticketId: 987654 } }],
     });
     const failed = await ingest(s, mailboxId, buildMail({ subject: 'please route me' }));
     expect(failed).toMatchObject({ state: 'failed', ruleName: 'To a missing ticket' });
     expect(failed.reason).toMatch(/Ticket 987654 not found/);
-    await s.admin.patch(`/api/email-rules/${broken.body.id}`, { enabled: false });
+    await s.admin.patch(`/api/email-rules/${brokenId}`, { enabled: false });
     await s.admin.post(`/api/inbound-messages/${failed.id}/replay`);
     expect(await settled(s, failed.id)).toMatchObject({ state: 'processed' });
   });
@@ -194,10 +194,35 @@ describe('upload path and the durable inbox', () => {
     expect((await s.admin.get('/api/tickets/999999/attachments')).status).toBe(404);
   });
 
+  it('keeps at most 50 attachments of a mail, says so in the history, and pages the list', async () => {
+    const parts = Array.from({ length: 53 }, (_, i) => [
+      '--b2', `Content-Type: text/plain; name="part-${i}.txt"`, `Content-Disposition: attachment; filename="part-${i}.txt"`, '', `part ${i}`,
+    ].join('\r\n'));
+    const raw = Buffer.from([
+      'From: a@example.com', 'To: helpdesk@example.test', 'Subject: Many files', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b2"', '',
+      '--b2', 'Content-Type: text/plain', '', 'Here they are.', ...parts, '--b2--', '',
+    ].join('\r\n'));
+    const msg = await ingest(s, mailboxId, raw);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    const sizes: number[] = [];
+    do {
+      const page: any = (await s.admin.get(`/api/tickets/${msg.ticketId}/attachments?limit=20${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      sizes.push(page.items.length);
+      seen.push(...page.items.map((a: any) => a.filename));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(sizes).toEqual([20, 20, 10]);
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => `part-${i}.txt`));
+    const notes = (await s.admin.get(`/api/tickets/${msg.ticketId}/actions`)).body.items.filter((a: any) => a.kind === 'system');
+    expect(notes.map((a: any) => a.body)).toContainEqual(expect.stringMatching(/3 more attachments \(only 50 are kept per mail\)/));
+    expect((await s.admin.get(`/api/tickets/${msg.ticketId}/attachments?cursor=nonsense`)).status).toBe(400);
+  });
+
   it('a message whose actions fail rolls back alone: its partial writes vanish, its batch neighbours are processed', async () => {
-    const rule = await s.admin.post('/api/email-rules', {
+    const ruleId = await storeRuleUnchecked(s.ctx.db, {
       name: 'Half works', conditions: [{ field: 'subject', operator: 'contains', value: 'half works' }],
-      actions: [{ type: 'create-ticket' }, { type: 'add-to-ticket', params: { ticketId: 555555 } }],
+      actions: [{ type: 'create-ticket', params: {} }, { type: 'add-to-ticket', params: { ticketId: 555555 } }],
     });
     const subjects = Array.from({ length: 12 }, (_, i) => (i === 5 ? 'this half works only' : `Neighbour ${i}`));
     const receipts = await Promise.all(subjects.map((subject) => upload(s, mailboxId, buildMail({ subject }))));
@@ -209,7 +234,7 @@ describe('upload path and the durable inbox', () => {
     expect((await s.admin.get('/api/tickets?q=half%20works')).body.items).toHaveLength(0);
     const neighbours = await Promise.all(results.filter((_, i) => i !== 5).map((m) => s.admin.get(`/api/tickets/${m.ticketId}`)));
     expect(new Set(neighbours.map((t) => t.body.summary)).size).toBe(11);
-    await s.admin.delete(`/api/email-rules/${rule.body.id}`);
+    await s.admin.delete(`/api/email-rules/${ruleId}`);
   });
 
   it('exports mail metrics', async () => {

@@ -121,3 +121,17 @@ export async function startRestartableServer(env: Record<string, string> = {}) {
     },
   };
 }
+
+/**
+ * Stores a rule the way an older version, or a row deleted since, would leave it: without the
+ * save-time check that what it names exists. For tests of what a rule failing at run time does.
+ */
+export async function storeRuleUnchecked(db: Database, rule: { name: string; conditions: unknown[]; actions: unknown[] }): Promise<number> {
+  const t = new Date().toISOString();
+  const { max } = await db.selectFrom('email_rules').select((eb) => eb.fn.max('position').as('max')).executeTakeFirstOrThrow();
+  const row = await db.insertInto('email_rules').values({
+    name: rule.name, position: Number(max ?? 0) + 1, enabled: 1, match: 'all', conditions: JSON.stringify(rule.conditions),
+    actions: JSON.stringify(rule.actions), accept_automated: 0, system_key: null, created_at: t, updated_at: t,
+  }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}

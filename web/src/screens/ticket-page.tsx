@@ -202,8 +202,21 @@ function Attachments({ ticketId }: { ticketId: number }) {
   const [items, setItems] = useState<Attachment[] | null>(null);
   useEffect(() => {
     let live = true;
-    api.get<{ items: Attachment[] }>(`/api/tickets/${ticketId}/attachments`).then(
-      (r) => live && setItems(r.items),
+    // Every page (200 a page): a ticket's attachments are listed in full.
+    const load = async () => {
+      const all: Attachment[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: Attachment[]; nextCursor: string | null } = await api.get(
+          `/api/tickets/${ticketId}/attachments?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        all.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor && live);
+      return all;
+    };
+    load().then(
+      (list) => live && setItems(list),
       () => live && setItems([]),
     );
     return () => {
