@@ -25,7 +25,12 @@ export const insertMailbox = (db: Executor, row: Insertable<MailboxesTable>) =>
 export const updateMailbox = (db: Executor, id: number, patch: Updateable<MailboxesTable>) =>
   db.updateTable('mailboxes').set(patch).where('id', '=', id).execute();
 
-export const deleteMailbox = (db: Executor, id: number) => db.deleteFrom('mailboxes').where('id', '=', id).execute();
+/** Deletes the mailbox and its inbox; attachments its mail left on tickets stay, no longer pointing at it. */
+export async function deleteMailbox(db: Executor, id: number) {
+  await db.updateTable('ticket_attachments').set({ inbound_message_id: null })
+    .where('inbound_message_id', 'in', db.selectFrom('inbound_messages').select('id').where('mailbox_id', '=', id)).execute();
+  await db.deleteFrom('mailboxes').where('id', '=', id).execute();
+}
 
 export async function countMessages(db: Executor, mailboxId: number): Promise<number> {
   const r = await db.selectFrom('inbound_messages').select((eb) => eb.fn.countAll<number>().as('n')).where('mailbox_id', '=', mailboxId).executeTakeFirst();

@@ -153,7 +153,10 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
       await load(id);
       const n = await repo.countMessages(db, id);
       if (n > 0 && !opts.force) {
-        throw new ConflictError(`Mailbox ${id} holds ${n} received messages; disable it instead, or delete it and its messages with ?force=true`);
+        throw new ConflictError(
+          `Mailbox ${id} holds ${n} received messages; disable it instead, or delete it and its messages with ?force=true `
+          + '(tickets keep their history and attachments, but a reply that refers only to one of those messages will open a new ticket)',
+        );
       }
       await db.transaction().execute(async (trx) => {
         await repo.deleteMailbox(trx, id);

@@ -106,6 +106,26 @@ describe('upload path and the durable inbox', () => {
     expect((await upload(s, other, buildMail({ subject: 'after delete' }))).status).toBe(404);
   });
 
+  it('deleting a mailbox with mail needs force; its tickets keep their history and attachments', async () => {
+    const doomed = await createMailbox(s, { name: 'Doomed', kind: 'upload' });
+    const raw = Buffer.from([
+      'From: a@example.com', 'To: helpdesk@example.test', 'Subject: Mail in a mailbox about to go', 'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b3"', '', '--b3', 'Content-Type: text/plain', '', 'Body kept.',
+      '--b3', 'Content-Type: text/plain; name="kept.txt"', 'Content-Disposition: attachment; filename="kept.txt"', '', 'kept', '--b3--', '',
+    ].join('\r\n'));
+    const msg = await ingest(s, doomed, raw);
+    const refused = await s.admin.delete(`/api/mailboxes/${doomed}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/holds 1 received messages; disable it instead.*force=true.*new ticket/);
+    expect((await s.admin.delete(`/api/mailboxes/${doomed}?force=true`)).status).toBe(204);
+    expect((await s.admin.get(`/api/inbound-messages/${msg.id}`)).status).toBe(404);
+    const attachments = (await s.admin.get(`/api/tickets/${msg.ticketId}/attachments`)).body.items;
+    expect(attachments).toMatchObject([{ filename: 'kept.txt', inboundMessageId: null }]);
+    expect((await s.admin.get(`/api/attachments/${attachments[0].id}`)).body).toBe('kept');
+    const actions = (await s.admin.get(`/api/tickets/${msg.ticketId}/actions`)).body.items;
+    expect(actions.find((a: any) => a.kind === 'email').body).toBe('Body kept.');
+  });
+
   it('serves the raw bytes as message/rfc822, never rendered', async () => {
     const raw = buildMail({ subject: 'Raw <b>bold</b>', body: '<script>alert(1)</script>' });
     const r = await upload(s, mailboxId, raw);
