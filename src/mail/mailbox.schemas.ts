@@ -51,10 +51,11 @@ export const mailboxInputSchema = z.discriminatedUnion('kind', [
 ]);
 export type MailboxInput = z.output<typeof mailboxInputSchema>;
 
-export const mailboxPatchSchema = z.object({
+/** A change of some fields; an unknown field (or `kind`, which cannot change) is refused, not ignored. */
+export const mailboxPatchSchema = z.strictObject({
   name: common.name.optional(),
   enabled: z.boolean().optional(),
-  imap: z.object(imapFields).partial().extend({ password: z.string().min(1).max(1000).optional() }).optional(),
-  smtp: z.object(smtpFields).partial().optional(),
+  imap: z.strictObject(imapFields).partial().extend({ password: z.string().min(1).max(1000).optional() }).optional(),
+  smtp: z.strictObject(smtpFields).partial().optional(),
 });
 export type MailboxPatch = z.output<typeof mailboxPatchSchema>;

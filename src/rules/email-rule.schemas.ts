@@ -47,7 +47,8 @@ export const emailRuleInputSchema = z.object({
 export type EmailRuleInput = z.input<typeof emailRuleInputSchema>;
 export type EmailRuleCreate = z.output<typeof emailRuleInputSchema>;
 
-export const emailRulePatchSchema = z.object({
+/** A change of some fields; an unknown field (or `position`: use reorder) is refused, not ignored. */
+export const emailRulePatchSchema = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   enabled: z.boolean().optional(),
   match: matchModeSchema.optional(),

@@ -111,6 +111,10 @@ describe('email rules', () => {
     const badCreate = await s.admin.post('/api/email-rules', { name: 'r', actions: [{ type: 'ignore' }], acceptAutomated: 'yes' });
     expect(badCreate.status).toBe(400);
     expect(badCreate.body.error.message).toMatch(/acceptAutomated/);
+    const unknownKey = await s.admin.patch(`/api/email-rules/${plain.id}`, { position: -5, enabled: false });
+    expect(unknownKey.status).toBe(400);
+    expect(unknownKey.body.error.message).toMatch(/Unrecognized key: "position"/);
+    expect((await s.admin.get(`/api/email-rules/${plain.id}`)).body.enabled).toBe(true);
     const badPatch = await s.admin.patch(`/api/email-rules/${plain.id}`, { acceptAutomated: 1 });
     expect(badPatch.status).toBe(400);
     expect(badPatch.body.error.message).toMatch(/acceptAutomated/);

@@ -96,6 +96,9 @@ describe('upload path and the durable inbox', () => {
   it('refuses uploads the moment its mailbox is disabled or deleted, and takes them again once re-enabled', async () => {
     const other = await createMailbox(s);
     expect((await upload(s, other, buildMail({ subject: 'before' }))).status).toBe(202);
+    const kindChange = await s.admin.patch(`/api/mailboxes/${other}`, { kind: 'smtp', enabled: false });
+    expect(kindChange.status).toBe(400);
+    expect(kindChange.body.error.message).toMatch(/Unrecognized key: "kind"/);
     await s.admin.patch(`/api/mailboxes/${other}`, { enabled: false });
     const refused = await upload(s, other, buildMail({ subject: 'while disabled' }));
     expect(refused.status).toBe(409);
