@@ -1,5 +1,6 @@
 import { simpleParser, type AddressObject, type EmailAddress, type SimpleParserOptions } from 'mailparser';
 import type { InboundMail } from '../rules/rule-action.ts';
+import { legacyHeaderText } from './raw-message.ts';
 
 export type ParsedMail = Omit<InboundMail, 'inboundMessageId' | 'mailboxId'>;
 
@@ -51,13 +52,20 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
   if (!text.trim() && html) text = htmlToPlainText(html.slice(0, MAX_HTML_TO_CONVERT));
   const references = Array.isArray(parsed.references) ? parsed.references : parsed.references ? [parsed.references] : [];
   const from = firstAddress(parsed.from);
+  // Raw 8-bit Latin-1 in a header reads as U+FFFD through the parser: decode those bytes ourselves.
+  let subject = parsed.subject ?? '';
+  if (subject.includes('\uFFFD')) subject = legacyHeaderText(raw, 'subject') ?? subject;
+  if (from?.name.includes('\uFFFD')) {
+    const name = legacyHeaderText(raw, 'from')?.match(/^\s*"?([^"<]*?)"?\s*</)?.[1]?.trim();
+    if (name) from.name = noNul(name);
+  }
 
   return {
     messageId: cleanId(parsed.messageId),
     from,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
-    subject: noNul(parsed.subject ?? '').replace(/\s+/g, ' ').trim(),
+    subject: noNul(subject).replace(/\s+/g, ' ').trim(),
     text: normalizeText(text).slice(0, MAX_TEXT),
     html,
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,

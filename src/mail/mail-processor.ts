@@ -208,7 +208,11 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
       });
       return () => mailMetrics.processed.inc({ outcome: 'failed' });
     };
-    if (parsed instanceof Error) return failed(parsed instanceof MalformedMailError ? parsed.message : `cannot parse: ${parsed.message}`);
+    if (parsed instanceof Error) {
+      const reason = parsed instanceof MalformedMailError ? parsed.message : `cannot parse: ${parsed.message}`;
+      log.warn({ inboundMessageId: msg.id, mailboxId: msg.mailbox_id, reason }, 'mail recorded as failed: it cannot be parsed');
+      return failed(reason);
+    }
     const mail: InboundMail = { ...parsed, inboundMessageId: msg.id, mailboxId: msg.mailbox_id };
     if (!guarded) {
       try {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import iconv from 'iconv-lite';
 
 /** Header fields relays add on the way; the same message fetched twice may differ only in these. */
 const TRACE = /^(received|return-path|delivered-to|x-original-to|x-received|x-delivered-to|authentication-results|received-spf|arc-[a-z-]+|x-spam-[a-z-]+|x-virus-[a-z-]+)$/i;
@@ -64,4 +65,29 @@ export function summaryHeaders(raw: Buffer): { messageId: string | null; subject
   const get = (name: string) => fields.find(([k]) => k === name)?.[1].replace(/\u0000/g, '') ?? null;
   const mid = get('message-id')?.match(/<[^>\s]+>/)?.[0] ?? (get('message-id')?.trim() || null);
   return { messageId: mid?.slice(0, 998) ?? null, subject: get('subject')?.slice(0, 1000) ?? null, from: get('from')?.slice(0, 500) ?? null };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+// iconv-lite rather than TextDecoder: Node's decodes "windows-1252" as ISO-8859-1 (0x80 is not €).
+const legacyCharset = (charset: string | undefined) =>
+  (charset && !/^(us-ascii|utf-?8)$/i.test(charset) && iconv.encodingExists(charset) ? charset : 'windows-1252');
+
+/**
+ * A header field sent as raw 8-bit bytes that are not UTF-8 (old mailers write Latin-1 without
+ * RFC 2047), decoded as the message's charset or else Windows-1252; null when the field is ASCII,
+ * encoded words, or valid UTF-8 (the parser reads those right).
+ */
+export function legacyHeaderText(raw: Buffer, name: string): string | null {
+  const fields = rawHeaders(raw);
+  const value = fields.find(([k]) => k === name)?.[1];
+  if (!value || !/[\x80-\xff]/.test(value) || value.includes('=?')) return null;
+  const bytes = Buffer.from(value, 'latin1');
+  try {
+    strictUtf8.decode(bytes);
+    return null;
+  } catch {
+    const charset = fields.find(([k]) => k === 'content-type')?.[1].match(/charset\s*=\s*"?([\w.:-]+)/i)?.[1];
+    return iconv.decode(bytes, legacyCharset(charset));
+  }
 }
