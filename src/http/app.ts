@@ -36,6 +36,12 @@ export async function buildHttpApp(ctx: AppContext, extraRoutes: RouteSet[] = []
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   app.decorateRequest('agent', null);
+  // A JSON content type with an empty body is a request without a body (many clients send the
+  // header on every POST); the route's schema then says whether a body was needed.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    (body === '' ? done(null, undefined) : json(req, body as string, done)));
 
   await app.register(cookie);
   await app.register(swagger, {

@@ -1,6 +1,7 @@
 import { simpleParser, type AddressObject, type EmailAddress, type SimpleParserOptions } from 'mailparser';
 import type { InboundMail } from '../rules/rule-action.ts';
 import { legacyHeaderText } from './raw-message.ts';
+import { storableText } from '../db/storable-text.ts';
 
 export type ParsedMail = Omit<InboundMail, 'inboundMessageId' | 'mailboxId'>;
 
@@ -44,7 +45,7 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
   for (const h of parsed.headerLines ?? []) {
     if (headers[h.key] !== undefined) continue;
     const colon = h.line.indexOf(':');
-    headers[h.key] = noNul(h.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim().slice(0, 4000));
+    headers[h.key] = storableText(h.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim().slice(0, 4000));
   }
 
   const html = typeof parsed.html === 'string' ? parsed.html : null;
@@ -57,7 +58,7 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
   if (subject.includes('\uFFFD')) subject = legacyHeaderText(raw, 'subject') ?? subject;
   if (from?.name.includes('\uFFFD')) {
     const name = legacyHeaderText(raw, 'from')?.match(/^\s*"?([^"<]*?)"?\s*</)?.[1]?.trim();
-    if (name) from.name = noNul(name);
+    if (name) from.name = storableText(name);
   }
 
   return {
@@ -65,7 +66,7 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
     from,
     to: addresses(parsed.to),
     cc: addresses(parsed.cc),
-    subject: noNul(subject).replace(/\s+/g, ' ').trim(),
+    subject: storableText(subject).replace(/\s+/g, ' ').trim(),
     text: normalizeText(text).slice(0, MAX_TEXT),
     html,
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date : null,
@@ -74,7 +75,7 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
     headers,
     attachments: (parsed.attachments ?? []).map((a, i) => ({
       filename: safeFilename(a.filename, i, a.contentType),
-      contentType: noNul(a.contentType || 'application/octet-stream').toLowerCase(),
+      contentType: storableText(a.contentType || 'application/octet-stream').toLowerCase(),
       size: a.size ?? a.content.length,
       content: Buffer.isBuffer(a.content) ? a.content : Buffer.from(a.content.buffer, a.content.byteOffset, a.content.byteLength),
     })),
@@ -82,10 +83,9 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
 }
 
 /** NUL is dropped from everything kept: PostgreSQL text cannot hold it. */
-const noNul = (text: string) => (text.includes('\u0000') ? text.replace(/\u0000/g, '') : text);
 
 const cleanId = (id: string | undefined | null): string | null => {
-  const t = id && noNul(id).trim();
+  const t = id && storableText(id).trim();
   if (!t) return null;
   return (t.startsWith('<') ? t : `<${t}>`).slice(0, 998);
 };
@@ -96,16 +96,16 @@ function flatten(list: EmailAddress[]): EmailAddress[] {
 
 function firstAddress(obj: AddressObject | undefined): ParsedMail['from'] {
   const a = obj ? flatten(obj.value).find((v) => v.address) : undefined;
-  return a ? { address: noNul(a.address!).toLowerCase(), name: noNul(a.name ?? '') } : null;
+  return a ? { address: storableText(a.address!).toLowerCase(), name: storableText(a.name ?? '') } : null;
 }
 
 function addresses(obj: AddressObject | AddressObject[] | undefined): string[] {
   const list = Array.isArray(obj) ? obj : obj ? [obj] : [];
-  return list.flatMap((o) => flatten(o.value)).map((a) => a.address && noNul(a.address).toLowerCase()).filter((a): a is string => !!a);
+  return list.flatMap((o) => flatten(o.value)).map((a) => a.address && storableText(a.address).toLowerCase()).filter((a): a is string => !!a);
 }
 
 function normalizeText(text: string): string {
-  return text.replace(/\r\n?/g, '\n').replace(/\u0000/g, '').replace(/\n{4,}/g, '\n\n\n').trim();
+  return storableText(text).replace(/\r\n?/g, '\n').replace(/\n{4,}/g, '\n\n\n').trim();
 }
 
 const EXTENSIONS: Record<string, string> = {

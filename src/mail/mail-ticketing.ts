@@ -1,5 +1,5 @@
 import { systemActor } from '../core/actor.ts';
-import type { TicketService } from '../core/tickets/ticket.service.ts';
+import { ticketReferenceProblems, type TicketService } from '../core/tickets/ticket.service.ts';
 import { now, type Tx } from '../db/database.ts';
 import type { InboundMail, RuleActionOutcome } from '../rules/rule-action.ts';
 import { mailDb } from './mail-tables.ts';
@@ -98,6 +98,8 @@ export function createMailTicketing(tickets: TicketService) {
   };
 
   return {
+    referenceProblems: ticketReferenceProblems,
+
     addMailToTicket: (trx: Tx, ticketId: number, mail: InboundMail, note?: string) => continueTicket(trx, ticketId, mail, {}, note ?? 'added'),
 
     async ticketFromMail(trx: Tx, mail: InboundMail, opts: TicketFromMailOptions = {}): Promise<RuleActionOutcome> {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import iconv from 'iconv-lite';
+import { storableText } from '../db/storable-text.ts';
 
 /** Header fields relays add on the way; the same message fetched twice may differ only in these. */
 const TRACE = /^(received|return-path|delivered-to|x-original-to|x-received|x-delivered-to|authentication-results|received-spf|arc-[a-z-]+|x-spam-[a-z-]+|x-virus-[a-z-]+)$/i;
@@ -62,7 +63,10 @@ export function contentHash(raw: Buffer): string {
 export function summaryHeaders(raw: Buffer): { messageId: string | null; subject: string | null; from: string | null } {
   const fields = rawHeaders(raw);
   // NUL never reaches the database: PostgreSQL text cannot hold it, and it would fail the store.
-  const get = (name: string) => fields.find(([k]) => k === name)?.[1].replace(/\u0000/g, '') ?? null;
+  const get = (name: string) => {
+    const value = fields.find(([k]) => k === name)?.[1];
+    return value === undefined ? undefined : storableText(value);
+  };
   const mid = get('message-id')?.match(/<[^>\s]+>/)?.[0] ?? (get('message-id')?.trim() || null);
   return { messageId: mid?.slice(0, 998) ?? null, subject: get('subject')?.slice(0, 1000) ?? null, from: get('from')?.slice(0, 500) ?? null };
 }

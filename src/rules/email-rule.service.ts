@@ -111,19 +111,21 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
 
   /** What the rule names must exist: a mailbox of a condition, the rows an action's parameters name. */
   const checkReferences = async (exec: Executor, conditions: EmailRuleCondition[] | undefined, list: EmailRuleAction[] | undefined) => {
-    const problems: Array<{ field: string; message: string }> = [];
+    const problems: Array<{ field: string; message: string; code: string }> = [];
     for (const [i, c] of (conditions ?? []).entries()) {
       if (c.field === 'mailbox' && !(await exec.selectFrom('mailboxes').select('id').where('id', '=', c.value).executeTakeFirst())) {
-        problems.push({ field: `conditions.${i}.value`, message: `no mailbox ${c.value}` });
+        problems.push({ field: `conditions.${i}.value`, message: `no mailbox ${c.value}`, code: 'unknown_reference' });
       }
     }
     const known = new Map(actions().map((a) => [a.type, a]));
     for (const [i, a] of (list ?? []).entries()) {
       const found = await known.get(a.type)?.checkReferences?.(exec, a.params);
-      for (const p of found ?? []) problems.push({ field: `actions.${i}.params.${p.field}`, message: p.message });
+      for (const p of found ?? []) problems.push({ field: `actions.${i}.params.${p.field}`, message: p.message, code: p.code ?? 'unknown_reference' });
     }
+    // The same codes as the ticket API: unknown_reference, or site_not_of_customer when that is all that is wrong.
     if (problems.length) {
-      throw new UnprocessableError('invalid_reference', problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems);
+      const code = problems.every((p) => p.code === problems[0]!.code) ? problems[0]!.code : 'unknown_reference';
+      throw new UnprocessableError(code, problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems.map(({ field, message }) => ({ field, message })));
     }
   };
 

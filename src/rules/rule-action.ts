@@ -25,6 +25,9 @@ export type RuleActionOutcome =
   | { outcome: 'ignored'; reason: string };
 
 /** An action a rule can run; core actions and module actions (e.g. "datto-rmm.alert") have this shape. */
+/** A parameter naming a row that does not exist (or does not fit); `code` defaults to unknown_reference. */
+export type ReferenceProblem = { field: string; message: string; code?: string };
+
 export type RuleActionDefinition<P = unknown> = {
   type: string;
   label: string;
@@ -35,7 +38,7 @@ export type RuleActionDefinition<P = unknown> = {
    * Records the parameters name that do not exist (a ticket type, a customer…), checked when the
    * rule is saved so that a rule cannot fail every mail it matches; `field` is relative to params.
    */
-  checkReferences?(exec: Executor, params: P): Promise<Array<{ field: string; message: string }>>;
+  checkReferences?(exec: Executor, params: P): Promise<ReferenceProblem[]>;
   /** Work to do once that transaction committed (e.g. wake the job workers). */
   afterCommit?(): void;
 };

@@ -86,6 +86,12 @@ describe('tickets API', () => {
     expect((await s.admin.get('/api/tickets?status=closed')).body.items.map((x: any) => x.id)).toEqual([t.id]);
     const reopened = await s.admin.patch(`/api/tickets/${t.id}`, { status: 'in_progress' });
     expect(reopened.body).toMatchObject({ status: 'in_progress', closedAt: null });
+    // Closing needs no body: none at all, or an empty one sent as JSON.
+    const bare = await s.admin.post(`/api/tickets/${t.id}/close`);
+    expect(bare.status, JSON.stringify(bare.body)).toBe(200);
+    expect((await s.admin.patch(`/api/tickets/${t.id}`, { status: 'in_progress' })).status).toBe(200);
+    const empty = await s.admin.post(`/api/tickets/${t.id}/close`, '', { contentType: 'application/json' });
+    expect(empty.status, JSON.stringify(empty.body)).toBe(200);
   });
 
   it('refuses NUL in any text of a JSON body with 400 naming the field, on either database', async () => {

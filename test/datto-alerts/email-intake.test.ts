@@ -61,7 +61,9 @@ describe('Datto RMM alert e-mails', () => {
     expect(m2.state).toBe('processed');
     expect(m2.ticketId).toBe(m1.ticketId);
     const link = await env.alert(UID_01);
-    expect(link).toMatchObject({ alertUid: UID_01, ticketId: m1.ticketId, occurrences: 2, dattoState: 'open', resolveState: 'none', via: ['email'] });
+    // The sample's uid is unknown to the emulator: once enrichment ran, Datto's state is 'unknown'.
+    expect(link).toMatchObject({ alertUid: UID_01, ticketId: m1.ticketId, occurrences: 2, resolveState: 'none', via: ['email'] });
+    expect(['open', 'unknown']).toContain(link.dattoState);
     const occurrences = (await env.actions(m1.ticketId!)).filter((a) => a.kind === 'alert_occurrence');
     expect(occurrences).toHaveLength(1);
     expect(occurrences[0].data).toMatchObject({ alertUid: UID_01, occurrence: 2 });
@@ -96,6 +98,28 @@ describe('Datto RMM alert e-mails', () => {
     expect(m6.ticketId).not.toBe((await env.alert(UID_01)).ticketId);
     expect((await env.alert(UID_01)).occurrences).toBe(2);
     expect(await env.alertsOfTicket(m6.ticketId!)).toEqual([]);
+  });
+
+  it('the user\'s edit of the rule\'s From condition survives later saves of the settings; an untouched condition follows them', async () => {
+    const rule = ((await env.api.get('/api/email-rules')).body.items as any[]).find((r) => r.systemKey === 'datto-rmm-alerts');
+    const fromOf = async () => (((await env.api.get(`/api/email-rules/${rule.id}`)).body.conditions as any[]).find((c) => c.field === 'from'));
+    // Untouched: a new From Address is carried into the rule.
+    await env.configure({ alerting: { fromAddress: 'noc@rmm.example-msp.com' } });
+    expect(await fromOf()).toEqual({ field: 'from', operator: 'equals', value: 'noc@rmm.example-msp.com' });
+    await env.configure({ alerting: { fromAddress: FROM } });
+    expect(await fromOf()).toEqual({ field: 'from', operator: 'equals', value: FROM });
+
+    // Edited: the user points it at another sender; neither another save nor a new address undoes that.
+    const mine = { field: 'from', operator: 'equals', value: 'monitoring@rmm.example-msp.com' };
+    const conditions = (rule.conditions as any[]).map((c) => (c.field === 'from' ? mine : c));
+    expect((await env.api.patch(`/api/email-rules/${rule.id}`, { conditions })).status).toBe(200);
+    await env.configure({ policies: { reopenWindowHours: 24 } });
+    expect(await fromOf()).toEqual(mine);
+    await env.configure({ alerting: { fromAddress: 'other@rmm.example-msp.com' } });
+    expect(await fromOf()).toEqual(mine);
+
+    await env.configure({ alerting: { fromAddress: FROM } });
+    expect((await env.api.patch(`/api/email-rules/${rule.id}`, { conditions: rule.conditions })).status).toBe(200);
   });
 
   it('an alert e-mail marked Auto-Submitted: auto-generated makes one ticket: the Datto rule accepts automated mail', async () => {
@@ -201,12 +225,39 @@ describe('Datto RMM alert e-mails', () => {
     expect((await env.ticket(m.ticketId!)).priority).toBe(1);
   });
 
+  it('enrichment that failed on bad credentials, or never ran while the module was off, runs when the settings are fixed', async () => {
+    await env.configure({ apiSecret: 'not-the-secret' });
+    const a1 = env.emu.state.addAlert({ deviceUid: env.emu.state.devices[1]!.uid, priority: 'High', timestamp: Date.now() });
+    const m1 = await env.mail(alertMail({ uid: a1.alertUid }));
+    const failed = await eventually(async () => {
+      const a = await env.alert(a1.alertUid);
+      return a.enrichError ? a : undefined;
+    });
+    expect(failed.enrichedAt).toBeNull();
+
+    await env.configure({ enabled: false });
+    const a2 = env.emu.state.addAlert({ deviceUid: env.emu.state.devices[1]!.uid, priority: 'Critical', timestamp: Date.now() });
+    const m2 = await env.mail(alertMail({ uid: a2.alertUid }));
+    expect(m2.state).toBe('processed');
+
+    await env.configure({ enabled: true, apiSecret: env.emu.apiSecret });
+    for (const [uid, ticketId, priority] of [[a1.alertUid, m1.ticketId!, 2], [a2.alertUid, m2.ticketId!, 1]] as const) {
+      const done = await eventually(async () => {
+        const a = await env.alert(uid);
+        return a.enrichedAt ? a : undefined;
+      }, 20_000);
+      expect(done.enrichError).toBeNull();
+      expect((await env.ticket(ticketId)).priority).toBe(priority);
+    }
+  });
+
   it('enrichment failing (Datto unknown alert) keeps the ticket and says why', async () => {
     const link = await eventually(async () => {
       const a = await env.alert(UID_01);
       return a.enrichError ? a : undefined;
     });
     expect(link.enrichError).toMatch(/does not know this alert/);
+    expect(link.dattoState).toBe('unknown');
     const notes = (await env.actions(link.ticketId)).filter((a) => a.kind === 'alert_event' && /Could not read alert/.test(a.body));
     expect(notes).toHaveLength(1);
     expect((await env.ticket(link.ticketId)).status).toBe('new');

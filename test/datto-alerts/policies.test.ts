@@ -54,6 +54,19 @@ describe('alert lifecycle policies', () => {
     expect(details.body).toContain('Threshold: 90%');
   });
 
+  it('a Datto site unmapped by hand stays unmapped: no customer, site or asset from the device, and a note says so', async () => {
+    const d = device(11);
+    const unlink = await env.api.put(`/api/integrations/datto-rmm/site-mappings/${d.siteUid}`, { siteId: null });
+    expect(unlink.status, JSON.stringify(unlink.body)).toBe(200);
+    const { alert, delivery } = await raise(11);
+    expect((await enriched(alert.alertUid)).enrichError).toBeNull();
+    const ticket = await env.ticket(delivery.ticketId!);
+    expect(ticket).toMatchObject({ customerId: null, siteId: null, assetId: null });
+    const notes = (await env.actions(ticket.id)).filter((a) => a.data?.unmapped === true);
+    expect(notes).toHaveLength(1);
+    expect(notes[0].body).toContain(d.siteUid);
+  });
+
   it('priority mapping is editable', async () => {
     await env.configure({ policies: { priorityMap: { Low: 2 } } });
     const { alert, delivery } = await raise(1, { priority: 'Low' });

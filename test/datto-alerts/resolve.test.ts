@@ -68,6 +68,46 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
     expect(env.emu.state.alert(uid)!.resolved).toBe(true);
   });
 
+  it('retry-resolve only retries a failed resolve: an open ticket\'s alert, or one whose ticket was reopened, answers 409', async () => {
+    const open = await raised();
+    const early = await env.api.post(`/api/integrations/datto-rmm/alerts/${open.uid}/retry-resolve`);
+    expect(early.status, JSON.stringify(early.body)).toBe(409);
+    expect(early.body.error.message).toMatch(/no failed resolve to retry/);
+    expect(env.resolveCalls(open.uid)).toEqual([]);
+    expect((await env.alert(open.uid)).resolveState).toBe('none');
+
+    const { uid, ticketId } = await raised();
+    env.emu.faults.forbid(`/api/v2/alert/${uid}/resolve`);
+    await close(ticketId);
+    expect((await settled(uid)).resolveState).toBe('failed');
+    env.emu.faults.clear();
+    expect((await env.api.patch(`/api/tickets/${ticketId}`, { status: 'in_progress' })).status).toBe(200);
+    const reopened = await env.api.post(`/api/integrations/datto-rmm/alerts/${uid}/retry-resolve`);
+    expect(reopened.status, JSON.stringify(reopened.body)).toBe(409);
+    expect(reopened.body.error.message).toMatch(/is open again/);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ok(uid)).toEqual([]);
+    expect(env.emu.state.alert(uid)!.resolved).toBe(false);
+    // Closing it again is how it gets resolved.
+    await close(ticketId);
+    expect((await settled(uid)).resolveState).toBe('done');
+    expect(ok(uid)).toHaveLength(1);
+  });
+
+  it('reopening while a resolve waits to be retried clears its error: the link shows no stale failure', async () => {
+    const { uid, ticketId } = await raised();
+    env.emu.faults.failNext(1_000, { status: 503, path: `/api/v2/alert/${uid}/resolve` });
+    await close(ticketId);
+    const waiting = await eventually(async () => {
+      const a = await env.alert(uid);
+      return a.lastError ? a : undefined;
+    }, 15_000);
+    expect(waiting.resolveState).toBe('pending');
+    expect((await env.api.patch(`/api/tickets/${ticketId}`, { status: 'in_progress' })).status).toBe(200);
+    expect(await env.alert(uid)).toMatchObject({ resolveState: 'none', lastError: null });
+    env.emu.faults.clear();
+  });
+
   it('an alert Datto no longer has (404) counts as resolved', async () => {
     const uid = '9e8d7c6b-5a49-4382-9716-a5b4c3d2e1f0';
     const m = await env.mail(alertMail({ uid }));

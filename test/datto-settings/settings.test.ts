@@ -76,6 +76,15 @@ describe('Datto RMM settings and test connection', () => {
     expect(r.body.requestRate).toMatchObject({ accountRateLimit: 600 });
     expect(r.body.apiUrl).toBe(emu.url);
     expect((await agent.post('/api/integrations/datto-rmm/test', {})).status).toBe(403);
+    // No body at all, or a JSON content type with an empty body: the saved credentials are tested.
+    const bare = await s.admin.post('/api/integrations/datto-rmm/test');
+    expect(bare.status, JSON.stringify(bare.body)).toBe(200);
+    const empty = await s.admin.post('/api/integrations/datto-rmm/test', '', { contentType: 'application/json' });
+    expect(empty.status, JSON.stringify(empty.body)).toBe(200);
+    // Where a body is required, an empty one is a 400 that says so.
+    const put = await s.admin.put('/api/integrations/datto-rmm', '', { contentType: 'application/json' });
+    expect(put.status).toBe(400);
+    expect(put.body.error.code).toBe('validation_failed');
   });
 
   it('explains each way the connection can fail', async () => {
@@ -112,6 +121,24 @@ describe('Datto RMM settings and test connection', () => {
     const insecure = await s.admin.post('/api/integrations/datto-rmm/test', { apiUrl: 'http://example.com' });
     expect(insecure.status).toBe(400);
     expect(insecure.body.error.code).toBe('datto_invalid_url');
+  });
+
+  it('a deleted alert mailbox does not block saving other settings; naming a missing one is still refused', async () => {
+    const mailbox = await s.admin.post('/api/mailboxes', { name: 'Alerts (to delete)', kind: 'upload' });
+    expect(mailbox.status).toBe(201);
+    const saved = await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: mailbox.body.id, fromAddress: 'alerts@rmm.example.test' } });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const mail = 'From: a@example.test\r\nTo: b@example.test\r\nSubject: hello\r\nMessage-ID: <delete-me@example.test>\r\n\r\nbody\r\n';
+    expect((await s.admin.post(`/api/mailboxes/${mailbox.body.id}/messages`, Buffer.from(mail), { contentType: 'message/rfc822' })).status).toBe(202);
+    expect((await s.admin.delete(`/api/mailboxes/${mailbox.body.id}?force=true`)).status).toBe(204);
+
+    const other = await s.admin.put('/api/integrations/datto-rmm', { policies: { reopenWindowHours: 12 } });
+    expect(other.status, JSON.stringify(other.body)).toBe(200);
+    expect(other.body.policies.reopenWindowHours).toBe(12);
+    const missing = await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: 999_999 } });
+    expect(missing.status).toBe(422);
+    expect(missing.body.error.message).toMatch(/alerting\.mailboxId: no mailbox 999999/);
+    expect((await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: null } })).status).toBe(200);
   });
 
   it('rotates the webhook token', async () => {

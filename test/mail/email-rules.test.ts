@@ -75,7 +75,7 @@ describe('email rules', () => {
     const bad = async (body: unknown) => s.admin.post('/api/email-rules', body);
     const noType = await bad({ name: 'r', conditions: [], actions: [{ type: 'create-ticket', params: { ticketTypeId: 999999 } }] });
     expect(noType.status).toBe(422);
-    expect(noType.body.error).toMatchObject({ code: 'invalid_reference', message: 'actions.0.params.ticketTypeId: no ticket type 999999' });
+    expect(noType.body.error).toMatchObject({ code: 'unknown_reference', message: 'actions.0.params.ticketTypeId: no ticket type 999999' });
     const noMailbox = await bad({ name: 'r', conditions: [{ field: 'mailbox', value: 999999 }], actions: [{ type: 'ignore' }] });
     expect(noMailbox.status).toBe(422);
     expect(noMailbox.body.error.message).toBe('conditions.0.value: no mailbox 999999');
@@ -84,7 +84,7 @@ describe('email rules', () => {
     const c1 = (await s.admin.post('/api/customers', { name: 'Rule Customer One', mainSiteName: 'HQ' })).body;
     const c2 = (await s.admin.post('/api/customers', { name: 'Rule Customer Two', mainSiteName: 'HQ' })).body;
     const mixed = await bad({ name: 'r', conditions: [], actions: [{ type: 'create-ticket', params: { customerId: c1.id, siteId: c2.mainSiteId } }] });
-    expect(mixed.body.error.message).toBe(`actions.0.params.siteId: site ${c2.mainSiteId} belongs to another customer than ${c1.id}`);
+    expect(mixed.body.error).toMatchObject({ code: 'site_not_of_customer', message: `actions.0.params.siteId: site ${c2.mainSiteId} does not belong to customer ${c1.id}` });
     const ok = await rule({ name: 'refs', conditions: [{ field: 'mailbox', value: mailboxId }], actions: [{ type: 'create-ticket', params: { customerId: c1.id, siteId: c1.mainSiteId } }] });
     const patched = await s.admin.patch(`/api/email-rules/${ok.id}`, { actions: [{ type: 'create-ticket', params: { customerId: 999999 } }] });
     expect(patched.status).toBe(422);

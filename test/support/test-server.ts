@@ -12,7 +12,7 @@ export type ApiReply<T = any> = { status: number; body: T; headers: Headers };
 export type Api = {
   get<T = any>(p: string): Promise<ApiReply<T>>;
   post<T = any>(p: string, body?: unknown, init?: { contentType?: string }): Promise<ApiReply<T>>;
-  put<T = any>(p: string, body?: unknown): Promise<ApiReply<T>>;
+  put<T = any>(p: string, body?: unknown, init?: { contentType?: string }): Promise<ApiReply<T>>;
   patch<T = any>(p: string, body?: unknown): Promise<ApiReply<T>>;
   delete<T = any>(p: string): Promise<ApiReply<T>>;
 };
@@ -46,7 +46,7 @@ export function apiClient(baseUrl: string, auth: { cookie?: string; token?: stri
   return {
     get: (p) => call('GET', p),
     post: (p, b, init) => call('POST', p, b, init?.contentType),
-    put: (p, b) => call('PUT', p, b),
+    put: (p, b, init) => call('PUT', p, b, init?.contentType),
     patch: (p, b) => call('PATCH', p, b),
     delete: (p) => call('DELETE', p),
   };

@@ -40,6 +40,33 @@ const TRACKED: Array<[keyof TicketPatch, keyof repo.TicketRow]> = [
   ['customerId', 'customer_id'], ['siteId', 'site_id'], ['assetId', 'asset_id'],
 ];
 
+export type TicketRefs = { ticketTypeId?: number; customerId?: number | null; siteId?: number | null; assetId?: number | null; ticketId?: number };
+export type ReferenceProblem = { field: keyof TicketRefs; message: string; code: 'unknown_reference' | 'site_not_of_customer' };
+
+/**
+ * What of these references does not exist, or does not fit together (a site of another customer).
+ * The ticket API refuses with the first; a rule is refused at save time with all of them.
+ */
+export async function ticketReferenceProblems(exec: Executor, r: TicketRefs): Promise<ReferenceProblem[]> {
+  const problems: ReferenceProblem[] = [];
+  const tables = { ticketTypeId: ['ticket_types', 'ticket type'], customerId: ['customers', 'customer'], assetId: ['assets', 'asset'], ticketId: ['tickets', 'ticket'] } as const;
+  for (const [field, [table, what]] of Object.entries(tables) as Array<[keyof typeof tables, (typeof tables)[keyof typeof tables]]>) {
+    const id = r[field];
+    if (id === undefined || id === null) continue;
+    if (!(await exec.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst())) {
+      problems.push({ field, message: `no ${what} ${id}`, code: 'unknown_reference' });
+    }
+  }
+  if (r.siteId !== undefined && r.siteId !== null) {
+    const site = await exec.selectFrom('sites').select(['id', 'customer_id']).where('id', '=', r.siteId).executeTakeFirst();
+    if (!site) problems.push({ field: 'siteId', message: `no site ${r.siteId}`, code: 'unknown_reference' });
+    else if (r.customerId !== undefined && r.customerId !== null && site.customer_id !== r.customerId) {
+      problems.push({ field: 'siteId', message: `site ${r.siteId} does not belong to customer ${r.customerId}`, code: 'site_not_of_customer' });
+    }
+  }
+  return problems;
+}
+
 export type TicketService = ReturnType<typeof createTicketService>;
 
 export function createTicketService(db: Database, dialect: Dialect, hooks: TicketHooks[] = []) {
@@ -49,19 +76,9 @@ export function createTicketService(db: Database, dialect: Dialect, hooks: Ticke
     return t;
   };
 
-  const checkRefs = async (exec: Executor, r: { ticketTypeId?: number; customerId?: number | null; siteId?: number | null; assetId?: number | null }) => {
-    const missing = async (table: 'ticket_types' | 'customers' | 'sites' | 'assets', id: number | null | undefined) =>
-      id !== undefined && id !== null && !(await exec.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst());
-    if (await missing('ticket_types', r.ticketTypeId)) throw new UnprocessableError('unknown_reference', `ticketTypeId: no ticket type ${r.ticketTypeId}`);
-    if (await missing('customers', r.customerId)) throw new UnprocessableError('unknown_reference', `customerId: no customer ${r.customerId}`);
-    if (await missing('assets', r.assetId)) throw new UnprocessableError('unknown_reference', `assetId: no asset ${r.assetId}`);
-    if (r.siteId !== undefined && r.siteId !== null) {
-      const site = await exec.selectFrom('sites').select(['id', 'customer_id']).where('id', '=', r.siteId).executeTakeFirst();
-      if (!site) throw new UnprocessableError('unknown_reference', `siteId: no site ${r.siteId}`);
-      if (r.customerId !== undefined && r.customerId !== null && site.customer_id !== r.customerId) {
-        throw new UnprocessableError('site_not_of_customer', `siteId: site ${r.siteId} does not belong to customer ${r.customerId}`);
-      }
-    }
+  const checkRefs = async (exec: Executor, r: TicketRefs) => {
+    const [first] = await ticketReferenceProblems(exec, r);
+    if (first) throw new UnprocessableError(first.code, `${first.field}: ${first.message}`);
   };
 
   const actionRow = (ticketId: number, kind: string, body: string, actor: Actor, data?: unknown) => ({

@@ -92,7 +92,7 @@ export function ticketsRoutes(app: HttpApp, tickets: TicketService, types: Ticke
   }, async (req) => tickets.update(req.params.id, req.body, actorOf(req)));
 
   app.post('/api/tickets/:id/close', {
-    schema: { tags: ['tickets'], params: idParams, body: z.object({ note: z.string().max(100_000).optional() }).optional(), response: { 200: ticketShape } },
+    schema: { tags: ['tickets'], params: idParams, body: z.object({ note: z.string().max(100_000).optional() }).nullish(), response: { 200: ticketShape } },
   }, async (req) => tickets.close(req.params.id, actorOf(req), { note: req.body?.note }));
 
   app.get('/api/tickets/:id/actions', {

@@ -29,7 +29,7 @@ export function settingsRoutes(app: HttpApp, ctx: DattoContext) {
     config: { access: 'admin' },
     schema: {
       tags: ['datto-rmm'], summary: 'Test the connection with the typed or saved credentials',
-      body: z.object({ apiUrl: z.string().max(500).optional(), apiKey: z.string().max(500).optional(), apiSecret: z.string().max(500).optional() }).optional(),
+      body: z.object({ apiUrl: z.string().max(500).optional(), apiKey: z.string().max(500).optional(), apiSecret: z.string().max(500).optional() }).nullish(),
     },
   }, async (req) => ctx.settings.testConnection(req.body ?? {}));
 

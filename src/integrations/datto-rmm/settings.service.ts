@@ -8,7 +8,16 @@ import { createDattoClient, isDattoApiError, normalizeApiUrl, type DattoClient, 
 import { readSettingsRow, writeSettingsRow } from './settings.repository.ts';
 import { mergeSettings, MODULE_KEY, storedSettingsSchema, type DattoSecrets, type DattoSettings, type SettingsUpdate } from './settings.ts';
 
-export type SettingsSavedHook = (trx: Tx, settings: DattoSettings, actor: Actor) => Promise<void>;
+/** What a save changed: the settings as saved, and as they were before. */
+export type SavedSettings = {
+  settings: DattoSettings;
+  enabled: boolean;
+  before: { settings: DattoSettings; enabled: boolean };
+  /** The API URL, key or secret changed: what failed on the old credentials may work now. */
+  credentialsChanged: boolean;
+};
+
+export type SettingsSavedHook = (trx: Tx, saved: SavedSettings, actor: Actor) => Promise<void>;
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
 
@@ -85,14 +94,17 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
         throw new UnprocessableError('datto_not_configured', 'To enable Datto RMM, enter the API URL, API Key and API Key Secret');
       }
       await db.transaction().execute(async (trx) => {
-        await checkReferences(trx, next);
+        await checkReferences(trx, next, current.settings);
         await writeSettingsRow(trx, { enabled, settings: next, secretsEnc: secretBox.encrypt(JSON.stringify(secrets)) });
         const { apiSecret, ...visible } = update;
         await audit(trx, actor, {
           action: 'integration.update', entity: 'integration', entityId: MODULE_KEY,
           changes: { ...visible, ...(apiSecret ? { apiSecret: 'changed' } : {}) },
         });
-        for (const hook of savedHooks) await hook(trx, next, actor);
+        const credentialsChanged = next.apiUrl !== current.settings.apiUrl || next.apiKey !== current.settings.apiKey
+          || secrets.apiSecret !== current.secrets.apiSecret;
+        const saved: SavedSettings = { settings: next, enabled, before: { settings: current.settings, enabled: current.enabled }, credentialsChanged };
+        for (const hook of savedHooks) await hook(trx, saved, actor);
       });
     },
 
@@ -130,9 +142,16 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
   };
 }
 
-async function checkReferences(trx: Tx, s: DattoSettings) {
+/**
+ * Only references the save sets to a new value are checked: a mailbox deleted since the last save
+ * must not stop the admin from saving anything else (the settings page shows it as missing).
+ */
+async function checkReferences(trx: Tx, s: DattoSettings, before: DattoSettings) {
+  const was = new Map<string, number | null>([
+    ['mailboxes', before.alerting.mailboxId], ['ticket_types', before.alerting.defaultTicketTypeId], ['customers', before.siteImport.topLevelCustomerId],
+  ]);
   const exists = async (table: 'mailboxes' | 'ticket_types' | 'customers', id: number | null) =>
-    id === null || !!(await trx.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst());
+    id === null || id === was.get(table) || !!(await trx.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst());
   if (!(await exists('mailboxes', s.alerting.mailboxId))) {
     throw new UnprocessableError('unknown_reference', `alerting.mailboxId: no mailbox ${s.alerting.mailboxId}`);
   }

@@ -390,7 +390,8 @@ export function createAlertIntake(deps: IntakeDeps) {
             const priority = mapPriority(settings.policies, after.priority);
             if (ticket.agent_touched === 0 && priority !== ticket.priority) patch.priority = priority;
             if (Object.keys(patch).length) await tickets.updateIn(trx, ticket.id, patch, actor, ORIGIN);
-            if (targets.siteUnmapped && !current.enriched_at) await noteUnmapped(trx, ticket.id, targets);
+            // Said once: when the ticket was opened the delivery may already have named the unmapped site.
+            if (targets.siteUnmapped && !current.enriched_at && !(await targetsOf(trx, current)).siteUnmapped) await noteUnmapped(trx, ticket.id, targets);
           }
         }
       }

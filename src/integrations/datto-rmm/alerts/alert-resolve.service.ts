@@ -51,15 +51,27 @@ export function createAlertResolveService(ctx: DattoContext, resolveJob: () => J
   return {
     hooks,
 
-    /** The retry button: a failed resolve (or one whose job was lost) is queued again. */
+    /**
+     * The retry button: a resolve that failed (or whose job was lost) is queued again. Only that:
+     * an alert whose ticket is open is resolved by closing the ticket, not from here.
+     */
     async retry(alertUid: string, by: Actor): Promise<AlertRow> {
       const row = await ctx.db.transaction().execute(async (trx) => {
         const current = await lockAlert(trx, ctx.dialect, alertUid);
         if (!current) throw new NotFoundError('Datto RMM alert', alertUid);
         if (current.resolve_state === 'done') throw new ConflictError(`Alert ${alertUid} is already resolved in Datto RMM`);
         if (current.datto_state === 'resolved') throw new ConflictError(`Alert ${alertUid} is already resolved in Datto RMM (resolved there)`);
+        if (current.resolve_state === 'none') {
+          throw new ConflictError(`Alert ${alertUid} has no failed resolve to retry: it is resolved in Datto RMM when its ticket is closed`);
+        }
         if (current.resolve_state === 'pending' && (await hasLiveJob(trx, alertUid))) {
           throw new ConflictError(`Resolving alert ${alertUid} is already queued`);
+        }
+        if (current.ticket_id) {
+          const ticket = await ctx.services.tickets.load(current.ticket_id, trx);
+          if (ticket.status !== 'closed') {
+            throw new ConflictError(`Ticket #${ticket.id} of alert ${alertUid} is open again: closing it resolves the alert in Datto RMM`);
+          }
         }
         const updated = await updateAlert(trx, current.id, { resolve_state: 'pending', last_error: null, updated_at: new Date().toISOString() });
         await enqueueIn(trx, alertUid);

@@ -31,11 +31,16 @@ export async function targetsOf(
   const site = dattoSiteUid ? await cached(memo?.sites, dattoSiteUid, () => siteTargetOf(exec, dattoSiteUid)) : null;
   let customerId = site?.target?.customerId ?? null;
   let siteId = site?.target?.siteId ?? null;
-  if (siteId === null && device?.siteId && device.customerId) {
+  // The device's asset places the alert only when the Datto site is not known at all; a site an admin
+  // left unmapped stays unmapped, and the asset of whatever customer it had then is not attached.
+  const unmappedByChoice = site?.known === true && site.target === null;
+  if (siteId === null && !unmappedByChoice && device?.siteId && device.customerId) {
     siteId = device.siteId;
     customerId = device.customerId;
   }
-  const assetOk = device && (customerId === null || device.customerId === null || device.customerId === customerId);
+  const assetOk = device && (customerId === null
+    ? !unmappedByChoice || device.customerId === null
+    : device.customerId === null || device.customerId === customerId);
   return {
     customerId, siteId,
     assetId: assetOk ? device.assetId : null,

@@ -69,6 +69,15 @@ export const lockAlert = async (trx: Tx, dialect: Dialect, uid: string): Promise
 export const updateAlert = (exec: Executor, id: number, patch: AlertPatch) =>
   exec.updateTable('datto_alerts').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
 
+/** Open alerts never read from Datto (not rolled into a storm), newest first. */
+export async function alertsAwaitingEnrichment(exec: Executor, limit: number): Promise<string[]> {
+  const rows = await exec.selectFrom('datto_alerts').select('alert_uid')
+    .where('enriched_at', 'is', null).where('datto_state', '=', 'open')
+    .where((eb) => eb.or([eb('held_reason', 'is', null), eb('held_reason', '!=', 'storm')]))
+    .orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => r.alert_uid);
+}
+
 export const alertsOfTicket = (exec: Executor, ticketId: number) =>
   exec.selectFrom('datto_alerts').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
 
@@ -153,7 +162,7 @@ export const markResolvePending = (trx: Executor, ticketId: number, at: string) 
     .returning(['id', 'alert_uid']).execute();
 
 export const cancelPendingResolves = (trx: Executor, ticketId: number, at: string) =>
-  trx.updateTable('datto_alerts').set({ resolve_state: 'none', updated_at: at })
+  trx.updateTable('datto_alerts').set({ resolve_state: 'none', last_error: null, updated_at: at })
     .where('ticket_id', '=', ticketId).where('resolve_state', '=', 'pending')
     .returning(['id', 'alert_uid']).execute();
 

@@ -1,11 +1,11 @@
 import type { JobQueue } from '../../../jobs/job-queue.ts';
 import { upsertSchedule, type RecurringJob } from '../../../jobs/scheduler.ts';
 import type { DattoContext, ModulePart } from '../module-part.ts';
-import { readSettingsRow } from '../settings.repository.ts';
 import type { DattoSettings } from '../settings.ts';
 import { createAlertIntake } from './alert-intake.service.ts';
 import { createAlertQueries } from './alert-query.service.ts';
 import { createAlertResolveService } from './alert-resolve.service.ts';
+import { alertsAwaitingEnrichment } from './alert.repository.ts';
 import { alertRuleAction } from './alert-rule-action.ts';
 import { alertsRoutes } from './alerts.routes.ts';
 import { createDattoAccess } from './datto-access.ts';
@@ -17,6 +17,9 @@ import { resolveAlertJob } from './resolve-alert.job.ts';
 import { syncSystemRule } from './system-rule.ts';
 import { createWebhookProcessor } from './webhook-processor.ts';
 import { webhookRoutes } from './webhook.routes.ts';
+
+/** The newest open alerts re-read when the module is turned on or its credentials change; older ones wait for reconciliation. */
+const REENRICH_LIMIT = 5_000;
 
 /** Alerts by e-mail and webhook, enrichment, close → resolve, reconciliation and the lifecycle policies. */
 export function createAlertsPart(ctx: DattoContext): ModulePart {
@@ -44,12 +47,17 @@ export function createAlertsPart(ctx: DattoContext): ModulePart {
     { name: RELEASE_SCHEDULE, definition: release, payload: {}, intervalMs: 60_000, enabled: true },
   ];
 
-  ctx.settings.onSaved(async (trx, settings) => {
-    await syncSystemRule(trx, settings);
+  ctx.settings.onSaved(async (trx, { settings, enabled, before, credentialsChanged }) => {
+    await syncSystemRule(trx, settings, before.settings);
     // The reconcile interval follows the saved setting without a restart; the queue is pointed at the settings transaction.
-    const enabled = (await readSettingsRow(trx))?.enabled === 1;
     const inTrx = { ...ctx.queue, db: trx } as unknown as JobQueue;
     for (const s of schedules(settings, enabled)) await upsertSchedule(inTrx, s, s.enabled);
+    // Alerts that arrived while the module was off, or whose reading failed on the old credentials, are read now.
+    if (enabled && (!before.enabled || credentialsChanged)) {
+      for (const alertUid of await alertsAwaitingEnrichment(trx, REENRICH_LIMIT)) {
+        await ctx.queue.enqueue(enrich, { alertUid }, { uniqueKey: enrichKey(alertUid) }, trx);
+      }
+    }
   });
 
   return {

@@ -17,11 +17,14 @@ export const enrichKey = (alertUid: string) => `datto-enrich:${alertUid}`;
  * so Datto being slow or down never holds a ticket back.
  */
 export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: AlertIntake) {
-  const recordFailure = async (alertUid: string, message: string, final: boolean) => {
+  const recordFailure = async (alertUid: string, message: string, final: boolean, unknownToDatto = false) => {
     await ctx.db.transaction().execute(async (trx) => {
       const row = await lockAlert(trx, ctx.dialect, alertUid);
       if (!row) return;
-      await updateAlert(trx, row.id, { enrich_error: message, updated_at: new Date().toISOString() });
+      await updateAlert(trx, row.id, {
+        enrich_error: message, updated_at: new Date().toISOString(),
+        ...(unknownToDatto && row.datto_state === 'open' ? { datto_state: 'unknown' as const } : {}),
+      });
       if (final && row.ticket_id && row.held_reason !== 'storm') {
         await ctx.services.tickets.addActionIn(trx, row.ticket_id, 'alert_event',
           `Could not read alert ${alertUid} from Datto RMM: ${message} The ticket keeps what the alert's e-mail or webhook said.`, actor,
@@ -46,7 +49,7 @@ export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: A
       } catch (err) {
         if (!isDattoApiError(err)) throw err;
         if (err.kind === 'not-found') {
-          await recordFailure(alertUid, 'Datto RMM does not know this alert (it may have been deleted, or the uid belongs to another account).', true);
+          await recordFailure(alertUid, 'Datto RMM does not know this alert (it may have been deleted, or the uid belongs to another account).', true, true);
           return { found: false };
         }
         if (err.kind === 'rate-limited' || err.kind === 'ip-blocked') throw new RetryJobLater(err.message, err.retryAfterMs ?? 60_000);

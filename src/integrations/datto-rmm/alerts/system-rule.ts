@@ -13,29 +13,33 @@ const conditionsFor = (a: DattoSettings['alerting']): EmailRuleCondition[] => [
   { field: 'subject', operator: 'contains', value: 'Alert{' },
 ];
 
-/** The rule still has the three conditions Relaydesk wrote (values aside): it is safe to follow new settings. */
-function untouchedShape(conditions: EmailRuleCondition[]): boolean {
-  return conditions.length === 3
-    && conditions[0]?.field === 'mailbox'
-    && conditions[1]?.field === 'from' && conditions[1].operator === 'equals'
-    && conditions[2]?.field === 'subject' && conditions[2].operator === 'contains' && conditions[2].value === 'Alert{';
+/**
+ * A condition that still holds the value the previous settings wrote follows the new value; one the
+ * user changed (another address, another operator) is theirs and stays as it is.
+ */
+function follow(c: EmailRuleCondition, was: DattoSettings['alerting'], now: DattoSettings['alerting']): EmailRuleCondition {
+  if (c.operator !== 'equals') return c;
+  if (c.field === 'mailbox' && c.value === was.mailboxId && now.mailboxId) return { ...c, value: now.mailboxId };
+  if (c.field === 'from' && typeof c.value === 'string' && was.fromAddress
+    && c.value.toLowerCase() === was.fromAddress.toLowerCase()) return { ...c, value: now.fromAddress };
+  return c;
 }
 
 /**
  * Saving the alerting settings creates the "Datto RMM Alerts" rule once. It is then the user's: it
  * can be edited, reordered or disabled like any rule. A later change of mailbox or From Address is
- * carried into it only while its conditions still have the shape Relaydesk wrote.
+ * carried into the condition that still says what Relaydesk wrote there, and into no other.
  */
-export async function syncSystemRule(trx: Tx, settings: DattoSettings): Promise<void> {
+export async function syncSystemRule(trx: Tx, settings: DattoSettings, before: DattoSettings): Promise<void> {
   const a = settings.alerting;
   if (!a.mailboxId || !a.fromAddress) return;
-  const wanted = conditionsFor(a);
   const rule = await ensureSystemRule(trx, {
-    systemKey: SYSTEM_RULE_KEY, name: SYSTEM_RULE_NAME, match: 'all', conditions: wanted, actions: [{ type: ALERT_ACTION, params: {} }],
+    systemKey: SYSTEM_RULE_KEY, name: SYSTEM_RULE_NAME, match: 'all', conditions: conditionsFor(a), actions: [{ type: ALERT_ACTION, params: {} }],
     // Monitoring alerts are machine mail (often Auto-Submitted: auto-generated); the From condition keeps this narrow.
     acceptAutomated: true,
   });
-  if (untouchedShape(rule.conditions) && JSON.stringify(rule.conditions) !== JSON.stringify(wanted)) {
-    await updateSystemRule(trx, SYSTEM_RULE_KEY, { conditions: wanted });
+  const followed = rule.conditions.map((c) => follow(c, before.alerting, a));
+  if (JSON.stringify(followed) !== JSON.stringify(rule.conditions)) {
+    await updateSystemRule(trx, SYSTEM_RULE_KEY, { conditions: followed });
   }
 }

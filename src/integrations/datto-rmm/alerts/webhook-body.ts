@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { canonicalAlertUid, isPlaceholder } from './alert-uid.ts';
 import type { AlertFacts } from './alert-types.ts';
+import { storableText } from '../../../db/storable-text.ts';
 
 /** The fields Relaydesk reads from a webhook body; names are matched ignoring case, `_` and `-`. */
 const aliases: Record<string, string[]> = {
@@ -17,7 +18,7 @@ const aliases: Record<string, string[]> = {
 };
 
 // NUL is dropped: PostgreSQL text cannot hold it.
-const text = z.union([z.string(), z.number()]).transform((v) => String(v).replace(/\u0000/g, '').trim()).optional();
+const text = z.union([z.string(), z.number()]).transform((v) => storableText(String(v)).trim()).optional();
 const flag = z.union([z.boolean(), z.string(), z.number()]).optional();
 
 /** The body after the names were matched: every field optional, the values as Datto sent them. */

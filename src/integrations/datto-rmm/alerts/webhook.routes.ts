@@ -6,6 +6,7 @@ import type { HttpApp } from '../../registry.ts';
 import type { DattoContext } from '../module-part.ts';
 import { MODULE_KEY } from '../settings.ts';
 import type { WebhookProcessor } from './webhook-processor.ts';
+import { storableText } from '../../../db/storable-text.ts';
 
 /** Datto's bodies are a few hundred bytes; anything near this is not an alert. */
 export const WEBHOOK_BODY_LIMIT = 64 * 1024;
@@ -61,7 +62,7 @@ export function webhookRoutes(app: HttpApp, ctx: DattoContext, processor: Webhoo
       }
       const text = typeof req.body === 'string' ? req.body : req.body === undefined || req.body === null ? '' : JSON.stringify(req.body);
       // A raw NUL byte is never valid JSON, and PostgreSQL text cannot store it: kept visible as U+FFFD.
-      const body = text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text;
+      const body = storableText(text, '\uFFFD');
       const deliveryId = await processor.store(body);
       return reply.status(202).send({ deliveryId, state: 'received' as const });
     });

@@ -1,7 +1,6 @@
 import type { JobQueue } from '../../../jobs/job-queue.ts';
 import { upsertSchedule } from '../../../jobs/scheduler.ts';
 import type { DattoContext, ModulePart } from '../module-part.ts';
-import { readSettingsRow } from '../settings.repository.ts';
 import type { DattoSettings } from '../settings.ts';
 import { deviceImportJob } from './device-import.job.ts';
 import { siteImportJob } from './site-import.job.ts';
@@ -36,8 +35,7 @@ export function createImportPart(ctx: DattoContext): ModulePart {
   const feature = createImport(ctx);
 
   // Saving the settings can turn the module or the schedule on or off: follow it in the same transaction.
-  ctx.settings.onSaved(async (trx, settings) => {
-    const enabled = (await readSettingsRow(trx))?.enabled === 1;
+  ctx.settings.onSaved(async (trx, { settings, enabled }) => {
     const inTransaction: JobQueue = { ...ctx.queue, db: trx };
     for (const s of feature.schedules(settings, enabled)) await upsertSchedule(inTransaction, s, s.enabled);
   });
