@@ -123,6 +123,23 @@ describe('Datto RMM settings and test connection', () => {
     expect(insecure.body.error.code).toBe('datto_invalid_url');
   });
 
+  it('"any mailbox" (no mailbox) still creates the Datto rule, without a mailbox condition; choosing one later adds it', async () => {
+    const ruleNow = async () => ((await s.admin.get('/api/email-rules')).body.items as any[]).find((r) => r.systemKey === 'datto-rmm-alerts');
+    expect(await ruleNow()).toBeUndefined();
+    const saved = await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: null, fromAddress: 'noc@rmm.example.test' } });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    const rule = await ruleNow();
+    expect(rule.conditions).toEqual([
+      { field: 'from', operator: 'equals', value: 'noc@rmm.example.test' },
+      { field: 'subject', operator: 'contains', value: 'Alert{' },
+    ]);
+    const mailbox = await s.admin.post('/api/mailboxes', { name: 'Alerts (any, then this)', kind: 'upload' });
+    expect((await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: mailbox.body.id } })).status).toBe(200);
+    expect((await ruleNow()).conditions[0]).toEqual({ field: 'mailbox', operator: 'equals', value: mailbox.body.id });
+    expect((await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: null } })).status).toBe(200);
+    expect((await ruleNow()).conditions.map((c: any) => c.field)).toEqual(['from', 'subject']);
+  });
+
   it('a deleted alert mailbox does not block saving other settings; naming a missing one is still refused', async () => {
     const mailbox = await s.admin.post('/api/mailboxes', { name: 'Alerts (to delete)', kind: 'upload' });
     expect(mailbox.status).toBe(201);

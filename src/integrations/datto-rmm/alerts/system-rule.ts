@@ -7,19 +7,21 @@ import { ALERT_ACTION } from './alert-rule-action.ts';
 export const SYSTEM_RULE_KEY = 'datto-rmm-alerts';
 export const SYSTEM_RULE_NAME = 'Datto RMM Alerts';
 
+/** With no mailbox chosen ("any mailbox") the rule has no mailbox condition. */
 const conditionsFor = (a: DattoSettings['alerting']): EmailRuleCondition[] => [
-  { field: 'mailbox', operator: 'equals', value: a.mailboxId! },
+  ...(a.mailboxId ? [{ field: 'mailbox', operator: 'equals', value: a.mailboxId } as const] : []),
   { field: 'from', operator: 'equals', value: a.fromAddress },
   { field: 'subject', operator: 'contains', value: 'Alert{' },
 ];
 
 /**
- * A condition that still holds the value the previous settings wrote follows the new value; one the
- * user changed (another address, another operator) is theirs and stays as it is.
+ * A condition that still holds the value the previous settings wrote follows the new value (a
+ * mailbox condition goes when "any mailbox" is chosen); one the user changed (another address,
+ * another operator) is theirs and stays as it is.
  */
-function follow(c: EmailRuleCondition, was: DattoSettings['alerting'], now: DattoSettings['alerting']): EmailRuleCondition {
+function follow(c: EmailRuleCondition, was: DattoSettings['alerting'], now: DattoSettings['alerting']): EmailRuleCondition | null {
   if (c.operator !== 'equals') return c;
-  if (c.field === 'mailbox' && c.value === was.mailboxId && now.mailboxId) return { ...c, value: now.mailboxId };
+  if (c.field === 'mailbox' && c.value === was.mailboxId) return now.mailboxId ? { ...c, value: now.mailboxId } : null;
   if (c.field === 'from' && typeof c.value === 'string' && was.fromAddress
     && c.value.toLowerCase() === was.fromAddress.toLowerCase()) return { ...c, value: now.fromAddress };
   return c;
@@ -32,13 +34,17 @@ function follow(c: EmailRuleCondition, was: DattoSettings['alerting'], now: Datt
  */
 export async function syncSystemRule(trx: Tx, settings: DattoSettings, before: DattoSettings): Promise<void> {
   const a = settings.alerting;
-  if (!a.mailboxId || !a.fromAddress) return;
+  if (!a.fromAddress) return;
   const rule = await ensureSystemRule(trx, {
     systemKey: SYSTEM_RULE_KEY, name: SYSTEM_RULE_NAME, match: 'all', conditions: conditionsFor(a), actions: [{ type: ALERT_ACTION, params: {} }],
     // Monitoring alerts are machine mail (often Auto-Submitted: auto-generated); the From condition keeps this narrow.
     acceptAutomated: true,
   });
-  const followed = rule.conditions.map((c) => follow(c, before.alerting, a));
+  const followed = rule.conditions.map((c) => follow(c, before.alerting, a)).filter((c): c is EmailRuleCondition => c !== null);
+  // A mailbox chosen where there was none: the rule gets the condition, unless it already has one of its own.
+  if (a.mailboxId && !before.alerting.mailboxId && !followed.some((c) => c.field === 'mailbox')) {
+    followed.unshift({ field: 'mailbox', operator: 'equals', value: a.mailboxId });
+  }
   if (JSON.stringify(followed) !== JSON.stringify(rule.conditions)) {
     await updateSystemRule(trx, SYSTEM_RULE_KEY, { conditions: followed });
   }

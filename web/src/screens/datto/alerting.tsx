@@ -47,6 +47,9 @@ export function AlertingSection({ settings, save, onChanged }: { settings: Datto
           <Field label="Mailbox" hint={mailboxes.error ? 'Mailboxes could not be loaded.' : 'Where Datto RMM sends its alert e-mails.'}>
             <select value={mailboxId ?? ''} onChange={(e) => setMailboxId(e.target.value ? Number(e.target.value) : null)} disabled={!mailboxes.data}>
               <option value="">— Any mailbox —</option>
+              {mailboxId !== null && mailboxes.data && !mailboxes.data.items.some((m) => m.id === mailboxId) && (
+                <option value={mailboxId}>Mailbox #{mailboxId} (deleted)</option>
+              )}
               {mailboxes.data?.items.map((m) => (
                 <option key={m.id} value={m.id}>
                   {m.name} ({m.kind})
