@@ -6,12 +6,13 @@ import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { AppContext } from '../app-context.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import { authHook } from './auth.ts';
 import { errorHandler } from './error-handler.ts';
 import { refuseNulInJson } from './nul-guard.ts';
+import { strictBodyValidatorCompiler } from './strict-body.ts';
 import { httpDuration, metricsRegistry } from './metrics.ts';
 import { coreRoutes } from './core-routes.ts';
 
@@ -30,7 +31,7 @@ export async function buildHttpApp(ctx: AppContext, extraRoutes: RouteSet[] = []
     trustProxy: true,
   }).withTypeProvider<ZodTypeProvider>();
 
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(strictBodyValidatorCompiler);
   // Replies are built by explicit presenters; the zod response schemas document them in OpenAPI,
   // and plain JSON serialization keeps list endpoints fast.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));

@@ -86,6 +86,10 @@ describe('tickets API', () => {
     expect((await s.admin.get('/api/tickets?status=closed')).body.items.map((x: any) => x.id)).toEqual([t.id]);
     const reopened = await s.admin.patch(`/api/tickets/${t.id}`, { status: 'in_progress' });
     expect(reopened.body).toMatchObject({ status: 'in_progress', closedAt: null });
+    const unknownField = await s.admin.patch(`/api/tickets/${t.id}`, { summary: 'renamed', foo: 1 });
+    expect(unknownField.status).toBe(400);
+    expect(unknownField.body.error.message).toBe('body.foo: Unrecognized key');
+    expect((await s.admin.get(`/api/tickets/${t.id}`)).body.summary).not.toBe('renamed');
     // Closing needs no body: none at all, or an empty one sent as JSON.
     const bare = await s.admin.post(`/api/tickets/${t.id}/close`);
     expect(bare.status, JSON.stringify(bare.body)).toBe(200);

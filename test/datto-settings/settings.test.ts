@@ -46,6 +46,14 @@ describe('Datto RMM settings and test connection', () => {
     const enable = await s.admin.put('/api/integrations/datto-rmm', { enabled: true });
     expect(enable.status).toBe(422);
     expect(enable.body.error.code).toBe('datto_not_configured');
+    // A misspelt or unknown field, at any depth, is named instead of being ignored with a 200.
+    const typo = await s.admin.put('/api/integrations/datto-rmm', { polices: { reconcileMinutes: 1 } });
+    expect(typo.status).toBe(400);
+    expect(typo.body.error.message).toBe('body.polices: Unrecognized key');
+    const nested = await s.admin.put('/api/integrations/datto-rmm', { policies: { reconcileMinutes: 7, storm: { treshold: 3 } } });
+    expect(nested.status).toBe(400);
+    expect(nested.body.error.details).toEqual([{ field: 'body.policies.storm.treshold', message: 'Unrecognized key' }]);
+    expect((await s.admin.get('/api/integrations/datto-rmm')).body.policies.reconcileMinutes).not.toBe(7);
     const badMode = await s.admin.put('/api/integrations/datto-rmm', { siteImport: { mode: 'topLevelCustomer' } });
     expect(badMode.status).toBe(422);
     expect(badMode.body.error.message).toMatch(/topLevelCustomerId/);

@@ -1,0 +1,34 @@
+import type { FastifySchemaCompiler } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import { ValidationError } from '../errors.ts';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Keys of a JSON body that validation dropped: zod objects strip what they do not know, so a key in
+ * the input but not in the parsed value is one no schema named (a typo such as `polices`).
+ */
+export function droppedKeys(input: unknown, output: unknown, path: string[] = []): string[] {
+  if (Array.isArray(input) && Array.isArray(output) && input.length === output.length) {
+    return input.flatMap((v, i) => droppedKeys(v, output[i], [...path, String(i)]));
+  }
+  if (!isRecord(input) || !isRecord(output)) return [];
+  return Object.keys(input).flatMap((k) => (k in output ? droppedKeys(input[k], output[k], [...path, k]) : [[...path, k].join('.')]));
+}
+
+/**
+ * The zod validator, and for request bodies a 400 naming every field no schema knows, at any depth:
+ * a write that answered 200 while ignoring a misspelt field would look saved when nothing changed.
+ */
+export const strictBodyValidatorCompiler: FastifySchemaCompiler<unknown> = (route) => {
+  const validate = validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+  if (route.httpPart !== 'body') return validate;
+  return (data: unknown) => {
+    const result = validate(data) as { value?: unknown; error?: Error };
+    if (result.error) return result;
+    const unknown = droppedKeys(data, result.value);
+    if (!unknown.length) return result;
+    const details = unknown.map((field) => ({ field: `body.${field}`, message: 'Unrecognized key' }));
+    return { error: new ValidationError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details) };
+  };
+};
