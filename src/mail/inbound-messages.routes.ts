@@ -32,6 +32,9 @@ export async function inboundMessagesRoutes(app: HttpApp, inbox: InboxService) {
       if (/^application\/([\w.+-]+\+)?json\b/i.test(req.headers['content-type'] ?? '')) {
         throw new ValidationError('body: send the raw RFC 822 message (content-type message/rfc822), not JSON');
       }
+      if (/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
+        throw new ValidationError('body: send the raw RFC 822 message as the body (curl --data-binary @mail.eml), not a form upload');
+      }
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new ValidationError('body: the message is empty; send the raw RFC 822 bytes');
       await inbox.checkMailboxAccepts(req.params.id);
       const receipt = await inbox.receive(req.params.id, req.body, 'upload');

@@ -56,6 +56,7 @@ describe('alert lifecycle policies', () => {
 
   it('a Datto site unmapped by hand stays unmapped: no customer, site or asset from the device, and a note says so', async () => {
     const d = device(11);
+    const mapped = await siteOf(11);
     const unlink = await env.api.put(`/api/integrations/datto-rmm/site-mappings/${d.siteUid}`, { siteId: null });
     expect(unlink.status, JSON.stringify(unlink.body)).toBe(200);
     const { alert, delivery } = await raise(11);
@@ -65,6 +66,18 @@ describe('alert lifecycle policies', () => {
     const notes = (await env.actions(ticket.id)).filter((a) => a.data?.unmapped === true);
     expect(notes).toHaveLength(1);
     expect(notes[0].body).toContain(d.siteUid);
+    expect(notes[0].body).toMatch(/Map it under Datto RMM > Site mappings/);
+
+    // Mapping the site again places the open ticket: customer, site and asset, with a note.
+    const relink = await env.api.put(`/api/integrations/datto-rmm/site-mappings/${d.siteUid}`, { siteId: mapped.siteId });
+    expect(relink.status, JSON.stringify(relink.body)).toBe(200);
+    const placed = await env.ticket(ticket.id);
+    expect(placed).toMatchObject({ customerId: mapped.customerId, siteId: mapped.siteId });
+    expect(placed.assetId).not.toBeNull();
+    expect((await env.actions(ticket.id)).some((a) => a.data?.mapped === true && a.body.includes('is now mapped'))).toBe(true);
+    // A ticket closed meanwhile, or one that has a customer, is left alone: only open tickets without one are placed.
+    expect((await env.api.put(`/api/integrations/datto-rmm/site-mappings/${d.siteUid}`, { siteId: null })).status).toBe(200);
+    expect((await env.ticket(ticket.id)).customerId).toBe(mapped.customerId);
   });
 
   it('priority mapping is editable', async () => {
@@ -180,7 +193,7 @@ describe('alert lifecycle policies', () => {
     await eventually(async () => (await env.alert(again.alert.alertUid)).ticketId === ticketId);
     const reopened = await env.ticket(ticketId);
     expect(reopened.status).toBe('in_progress');
-    expect((await env.actions(ticketId)).some((a) => a.body.startsWith(`Reopened: alert ${again.alert.alertUid} was raised again within the reopen window`))).toBe(true);
+    expect((await env.actions(ticketId)).some((a) => a.body.startsWith(`Reopened: alert ${again.alert.alertUid} was raised again less than`))).toBe(true);
     expect((await env.ticket(again.delivery.ticketId!)).status).toBe('closed');
     expect(env.resolveCalls(again.alert.alertUid)).toEqual([]);
 

@@ -68,11 +68,11 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
     expect(env.emu.state.alert(uid)!.resolved).toBe(true);
   });
 
-  it('retry-resolve only retries a failed resolve: an open ticket\'s alert, or one whose ticket was reopened, answers 409', async () => {
+  it('retry-resolve only resolves for a closed ticket: an open ticket\'s alert, or a failed one whose ticket was reopened (which forgets the failure), answers 409', async () => {
     const open = await raised();
     const early = await env.api.post(`/api/integrations/datto-rmm/alerts/${open.uid}/retry-resolve`);
     expect(early.status, JSON.stringify(early.body)).toBe(409);
-    expect(early.body.error.message).toMatch(/no failed resolve to retry/);
+    expect(early.body.error.message).toMatch(/is open: closing it resolves/);
     expect(env.resolveCalls(open.uid)).toEqual([]);
     expect((await env.alert(open.uid)).resolveState).toBe('none');
 
@@ -82,9 +82,13 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
     expect((await settled(uid)).resolveState).toBe('failed');
     env.emu.faults.clear();
     expect((await env.api.patch(`/api/tickets/${ticketId}`, { status: 'in_progress' })).status).toBe(200);
+    // Reopening forgets the failure: the link no longer counts as a failed resolve.
+    expect(await env.alert(uid)).toMatchObject({ resolveState: 'none', lastError: null });
+    const failedNow = (await env.api.get('/api/integrations/datto-rmm/alerts?resolveState=failed&limit=200')).body.items as any[];
+    expect(failedNow.map((a) => a.alertUid)).not.toContain(uid);
     const reopened = await env.api.post(`/api/integrations/datto-rmm/alerts/${uid}/retry-resolve`);
     expect(reopened.status, JSON.stringify(reopened.body)).toBe(409);
-    expect(reopened.body.error.message).toMatch(/is open again/);
+    expect(reopened.body.error.message).toMatch(/is open: closing it resolves/);
     await new Promise((r) => setTimeout(r, 200));
     expect(ok(uid)).toEqual([]);
     expect(env.emu.state.alert(uid)!.resolved).toBe(false);
@@ -106,6 +110,31 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
     expect((await env.api.patch(`/api/tickets/${ticketId}`, { status: 'in_progress' })).status).toBe(200);
     expect(await env.alert(uid)).toMatchObject({ resolveState: 'none', lastError: null });
     env.emu.faults.clear();
+  });
+
+  it('closing while the module is off records a failed resolve; turning the module on resolves it', async () => {
+    const { uid, ticketId } = await raised();
+    await env.configure({ enabled: false });
+    await close(ticketId);
+    const off = await env.alert(uid);
+    expect(off).toMatchObject({ resolveState: 'failed', lastError: expect.stringMatching(/disabled when the ticket was closed/) });
+    expect((await env.actions(ticketId)).some((a) => /integration is disabled/.test(a.body))).toBe(true);
+    await env.configure({ enabled: true });
+    expect((await settled(uid)).resolveState).toBe('done');
+    expect(ok(uid)).toHaveLength(1);
+    expect(env.emu.state.alert(uid)!.resolved).toBe(true);
+  });
+
+  it('a resolve that failed on bad credentials goes through once the credentials are fixed', async () => {
+    const { uid, ticketId } = await raised();
+    await env.configure({ apiSecret: 'not-the-secret' });
+    await close(ticketId);
+    const failed = await settled(uid);
+    expect(failed.resolveState).toBe('failed');
+    expect(ok(uid)).toEqual([]);
+    await env.configure({ apiSecret: env.emu.apiSecret });
+    expect((await settled(uid)).resolveState).toBe('done');
+    expect(ok(uid)).toHaveLength(1);
   });
 
   it('an alert Datto no longer has (404) counts as resolved', async () => {

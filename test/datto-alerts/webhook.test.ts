@@ -34,9 +34,16 @@ describe('Datto RMM webhooks', () => {
     expect(link).toMatchObject({ via: ['webhook'], deviceUid: device.uid, priority: 'Critical', monitorKind: alert.alertContext['@class'] });
     const history = await env.actions(ticket.id);
     expect(history.some((a) => a.kind === 'alert_details' && a.body.includes(alert.diagnostics))).toBe(true);
-    // No import ran: the Datto site is not mapped, which the history says; the ticket stays.
-    expect(history.some((a) => /is not mapped to a Relaydesk site/.test(a.body))).toBe(true);
+    // No import ran: the Datto site is not known, which the history says with what to do; the ticket stays.
+    expect(history.filter((a) => /has not been imported yet.*Run a sites import/.test(a.body))).toHaveLength(1);
     expect((await env.ticket(ticket.id)).customerId).toBeNull();
+
+    // The sites import maps the Datto site: the open ticket gets the customer and site it made.
+    const sync = await env.api.post('/api/integrations/datto-rmm/sync', { what: 'sites' });
+    expect(sync.status, JSON.stringify(sync.body)).toBe(202);
+    await eventually(async () => (await env.api.get(`/api/jobs/${sync.body.id}`)).body.state === 'done', 20_000);
+    const mapping = (await env.api.get(`/api/integrations/datto-rmm/site-mappings/${device.siteUid}`)).body;
+    expect(await env.ticket(ticket.id)).toMatchObject({ customerId: mapping.customerId, siteId: mapping.siteId });
   });
 
   it('accepts alertUid / alert_uid spellings, boolean or string flags, and any content type', async () => {

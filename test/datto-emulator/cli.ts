@@ -1,23 +1,49 @@
 import { parseArgs } from 'node:util';
 import { startDattoEmulator } from './index.ts';
 
-// npm run datto:emulator -- --sites 200 --devices 2000 --alerts 50 [--port 8089] [--key K --secret S]
-const { values } = parseArgs({
-  options: {
-    sites: { type: 'string' },
-    devices: { type: 'string' },
-    'devices-per-site': { type: 'string' },
-    alerts: { type: 'string' },
-    'resolved-alerts': { type: 'string' },
-    port: { type: 'string' },
-    host: { type: 'string' },
-    key: { type: 'string' },
-    secret: { type: 'string' },
-    seed: { type: 'string' },
-    'window-factor': { type: 'string' },
-    'token-lifetime': { type: 'string' },
-  },
-});
+const USAGE = `Datto RMM API emulator (for trying Relaydesk without a Datto account)
+
+  npm run datto:emulator -- [options]
+
+  --sites N              sites (default 5)
+  --devices N            devices in all, or --devices-per-site N (default 3 per site)
+  --alerts N             open alerts (default 10); --resolved-alerts N resolved ones
+  --port N, --host H     where to listen (default a free port on 127.0.0.1)
+  --key K, --secret S    the API key and secret it accepts (default generated)
+  --seed N               seed of the generated data (default 1: the same sites, devices and
+                         alerts on every start; alerts raised later always get new uids)
+  --window-factor N      shrink Datto's 60 s rate-limit window N times (default 1)
+  --token-lifetime S     seconds an access token lives
+  --help                 this text`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      help: { type: 'boolean' },
+      sites: { type: 'string' },
+      devices: { type: 'string' },
+      'devices-per-site': { type: 'string' },
+      alerts: { type: 'string' },
+      'resolved-alerts': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      key: { type: 'string' },
+      secret: { type: 'string' },
+      seed: { type: 'string' },
+      'window-factor': { type: 'string' },
+      'token-lifetime': { type: 'string' },
+    },
+  });
+} catch (err) {
+  console.error(`${(err as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 const number = (name: keyof typeof values): number | undefined => {
   const text = values[name];

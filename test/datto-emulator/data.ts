@@ -3,6 +3,7 @@
  * deterministically from a seed, the JSON shapes Datto RMM serves for them,
  * and the changes tests make between calls (rename, delete, move, new alerts).
  */
+import { randomUUID } from 'node:crypto';
 
 export type DataOptions = {
   seed: number;
@@ -291,13 +292,13 @@ export function createState(options: DataOptions): EmulatorState {
     }
   }
 
-  function newAlert(alert: NewAlert, resolved: boolean): AlertRecord {
+  function newAlert(alert: NewAlert, resolved: boolean, uid = random.uuid()): AlertRecord {
     const device = deviceIndex.get(alert.deviceUid);
     if (!device) throw new Error(`no device ${alert.deviceUid}`);
     const generated = alertContextFor(device);
     nextAlertTime += 60_000 + random.int(3_600_000);
     const record: AlertRecord = {
-      alertUid: random.uuid(),
+      alertUid: uid,
       deviceUid: device.uid,
       priority: alert.priority ?? random.weighted(priorities).value,
       diagnostics: alert.diagnostics ?? generated.diagnostics,
@@ -511,7 +512,9 @@ export function createState(options: DataOptions): EmulatorState {
       required(deviceIndex.get(uid), `device ${uid}`).siteUid = siteUid;
       bySite = null;
     },
-    addAlert: (alert) => newAlert(alert, false),
+    // Alerts raised at run time get random uids: an emulator restarted on the same seed must not
+    // raise the uids of the previous run again (Relaydesk would take them for old alerts).
+    addAlert: (alert) => newAlert(alert, false, randomUUID()),
     resolveAlert(uid, by = 'API') {
       const alert = required(alertIndex.get(uid), `alert ${uid}`);
       if (alert.resolved) return;

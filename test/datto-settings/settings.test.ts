@@ -54,6 +54,11 @@ describe('Datto RMM settings and test connection', () => {
     expect(nested.status).toBe(400);
     expect(nested.body.error.details).toEqual([{ field: 'body.policies.storm.treshold', message: 'Unrecognized key' }]);
     expect((await s.admin.get('/api/integrations/datto-rmm')).body.policies.reconcileMinutes).not.toBe(7);
+    for (const fromAddress of [`${'a'.repeat(300)}@x.example`, `${'a'.repeat(65)}@x.example`]) {
+      const long = await s.admin.put('/api/integrations/datto-rmm', { alerting: { fromAddress } });
+      expect(long.status).toBe(400);
+      expect(long.body.error.message).toMatch(/^body\.alerting\.fromAddress: /);
+    }
     const badMode = await s.admin.put('/api/integrations/datto-rmm', { siteImport: { mode: 'topLevelCustomer' } });
     expect(badMode.status).toBe(422);
     expect(badMode.body.error.message).toMatch(/topLevelCustomerId/);

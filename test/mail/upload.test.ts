@@ -67,6 +67,13 @@ describe('upload path and the durable inbox', () => {
     const json = await s.admin.post(`/api/mailboxes/${mailboxId}/messages`, { not: 'mail' });
     expect(json.status).toBe(400);
     expect(json.body.error.message).toMatch(/raw RFC 822 message \(content-type message\/rfc822\), not JSON/);
+    // curl -F file=@mail.eml: a form upload, not the message.
+    const form = Buffer.concat([
+      Buffer.from('--b0undary\r\nContent-Disposition: form-data; name="file"; filename="mail.eml"\r\n\r\n'), buildMail(), Buffer.from('\r\n--b0undary--\r\n'),
+    ]);
+    const multipart = await s.admin.post(`/api/mailboxes/${mailboxId}/messages`, form, { contentType: 'multipart/form-data; boundary=b0undary' });
+    expect(multipart.status).toBe(400);
+    expect(multipart.body.error.message).toMatch(/--data-binary @mail\.eml\), not a form upload/);
   });
 
   it('reads the body as the raw message whatever its content type (curl --data-binary sends form-urlencoded)', async () => {

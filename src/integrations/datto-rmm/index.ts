@@ -1,7 +1,7 @@
 import type { ModuleDeps } from '../../app-context.ts';
 import type { IntegrationModule } from '../registry.ts';
 import type { DattoClientOptions } from './client/index.ts';
-import type { DattoContext, ModulePart } from './module-part.ts';
+import { createSiteLinkEvents, type DattoContext, type ModulePart } from './module-part.ts';
 import { createAlertsPart } from './alerts/alerts.part.ts';
 import { createImportPart } from './import/import.part.ts';
 import { createSettingsService } from './settings.service.ts';
@@ -11,7 +11,7 @@ import { MODULE_KEY } from './settings.ts';
 export type DattoModuleOptions = { client?: Partial<DattoClientOptions> };
 
 export function createDattoRmmModule(deps: ModuleDeps, options: DattoModuleOptions = {}): IntegrationModule {
-  const ctx: DattoContext = { ...deps, settings: createSettingsService(deps, options.client) };
+  const ctx: DattoContext = { ...deps, settings: createSettingsService(deps, options.client), siteLinks: createSiteLinkEvents() };
   const parts: ModulePart[] = [{ routes: (app) => settingsRoutes(app, ctx) }, createImportPart(ctx), createAlertsPart(ctx)];
 
   return {

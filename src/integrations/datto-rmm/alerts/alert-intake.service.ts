@@ -149,14 +149,17 @@ export function createAlertIntake(deps: IntakeDeps) {
   };
 
   const noteUnmapped = (trx: Tx, ticketId: number, targets: Targets) =>
-    tickets.addActionIn(trx, ticketId, 'alert_event',
-      `The Datto site ${targets.siteName ?? ''} (${targets.dattoSiteUid}) is not mapped to a Relaydesk site, so this ticket has no customer or site. `
-      + 'Map it under Datto RMM > Site mappings.', actor, { dattoSiteUid: targets.dattoSiteUid, unmapped: true });
+    tickets.addActionIn(trx, ticketId, 'alert_event', targets.siteImported
+      ? `The Datto site ${targets.siteName ?? ''} (${targets.dattoSiteUid}) is not mapped to a Relaydesk site, so this ticket has no customer or site. `
+        + 'Map it under Datto RMM > Site mappings: the ticket then gets them.'
+      : `The Datto site ${targets.siteName ?? ''} (${targets.dattoSiteUid}) has not been imported yet, so this ticket has no customer or site. `
+        + 'Run a sites import (Datto RMM > Import): the ticket gets them once the site is mapped.',
+    actor, { dattoSiteUid: targets.dattoSiteUid, unmapped: true });
 
   const reopenFor = async (trx: Tx, ticketId: number, row: AlertRow, settings: DattoSettings, d: AlertDelivery | null) => {
     await tickets.updateIn(trx, ticketId, { status: 'in_progress' }, actor, ORIGIN);
     await tickets.addActionIn(trx, ticketId, 'alert_event',
-      `Reopened: alert ${row.alert_uid} was raised again within the reopen window (${settings.policies.reopenWindowHours} h after the ticket closed)`
+      `Reopened: alert ${row.alert_uid} was raised again less than ${settings.policies.reopenWindowHours} h (the reopen window) after the ticket closed`
       + `${d ? ` ${viaLabel[d.via]}` : ''}.${d?.details ? `\n\n${d.details.slice(0, MAX_OCCURRENCE_TEXT)}` : ''}`,
       actor, { alertUid: row.alert_uid, via: d?.via ?? null, ...d?.ref });
   };

@@ -8,8 +8,10 @@ export type Targets = {
   siteId: number | null;
   assetId: number | null;
   dattoSiteUid: string | null;
-  /** The Datto site is known (imported or reported) but mapped to no Relaydesk site. */
+  /** The alert names a Datto site that is mapped to no Relaydesk site (or not imported at all). */
   siteUnmapped: boolean;
+  /** A sites import has read the Datto site (so it can be mapped by hand). */
+  siteImported: boolean;
   siteName: string | null;
   deviceName: string | null;
 };
@@ -46,6 +48,7 @@ export async function targetsOf(
     assetId: assetOk ? device.assetId : null,
     dattoSiteUid,
     siteUnmapped: dattoSiteUid !== null && siteId === null,
+    siteImported: site?.known === true,
     siteName: row.site_name ?? site?.name ?? null,
     deviceName: row.device_name ?? device?.hostname ?? null,
   };

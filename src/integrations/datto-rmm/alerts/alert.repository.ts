@@ -78,6 +78,19 @@ export async function alertsAwaitingEnrichment(exec: Executor, limit: number): P
   return rows.map((r) => r.alert_uid);
 }
 
+/** Alerts of these Datto sites whose ticket is open and has no customer (rolled-up storm alerts aside), a ticket's first alert first. */
+export async function openTicketAlertsOfSites(exec: Executor, dattoSiteUids: string[]) {
+  const out = [];
+  for (let i = 0; i < dattoSiteUids.length; i += 500) {
+    out.push(...await exec.selectFrom('datto_alerts as a').innerJoin('tickets as t', 't.id', 'a.ticket_id')
+      .select(['a.device_uid', 'a.site_uid', 'a.site_name', 'a.device_name', 'a.ticket_id', 't.asset_id as ticket_asset_id'])
+      .where('a.site_uid', 'in', dattoSiteUids.slice(i, i + 500)).where('t.status', '!=', 'closed').where('t.customer_id', 'is', null)
+      .where((eb) => eb.or([eb('a.held_reason', 'is', null), eb('a.held_reason', '!=', 'storm')]))
+      .orderBy('a.id').execute());
+  }
+  return out as Array<(typeof out)[number] & { ticket_id: number }>;
+}
+
 export const alertsOfTicket = (exec: Executor, ticketId: number) =>
   exec.selectFrom('datto_alerts').selectAll().where('ticket_id', '=', ticketId).orderBy('id').execute();
 
@@ -161,10 +174,27 @@ export const markResolvePending = (trx: Executor, ticketId: number, at: string) 
     .where('ticket_id', '=', ticketId).where('datto_state', '!=', 'resolved').where('resolve_state', 'in', ['none', 'failed'])
     .returning(['id', 'alert_uid']).execute();
 
-export const cancelPendingResolves = (trx: Executor, ticketId: number, at: string) =>
-  trx.updateTable('datto_alerts').set({ resolve_state: 'none', last_error: null, updated_at: at })
+/** A reopened ticket's alerts go back to "none": a resolve not yet run is cancelled, a failed one forgotten. */
+export async function resetResolves(trx: Executor, ticketId: number, at: string): Promise<{ cancelled: string[] }> {
+  const cancelled = await trx.updateTable('datto_alerts').set({ resolve_state: 'none', last_error: null, updated_at: at })
     .where('ticket_id', '=', ticketId).where('resolve_state', '=', 'pending')
-    .returning(['id', 'alert_uid']).execute();
+    .returning('alert_uid').execute();
+  await trx.updateTable('datto_alerts').set({ resolve_state: 'none', last_error: null, updated_at: at })
+    .where('ticket_id', '=', ticketId).where('resolve_state', '=', 'failed').execute();
+  return { cancelled: cancelled.map((r) => r.alert_uid) };
+}
+
+/** Closing while the module is off: the resolve is recorded as failed, so it is listed and can be retried. */
+export const failResolvesOff = (trx: Executor, ticketId: number, reason: string, at: string) =>
+  trx.updateTable('datto_alerts').set({ resolve_state: 'failed', last_error: reason, updated_at: at })
+    .where('ticket_id', '=', ticketId).where('datto_state', '!=', 'resolved').where('resolve_state', 'in', ['none', 'failed'])
+    .returning('alert_uid').execute();
+
+/** Failed resolves of closed tickets, newest first: queued again when the module is turned on or its credentials change. */
+export const failedResolvesOfClosedTickets = (exec: Executor, limit: number) =>
+  exec.selectFrom('datto_alerts as a').innerJoin('tickets as t', 't.id', 'a.ticket_id').select(['a.id', 'a.alert_uid'])
+    .where('a.resolve_state', '=', 'failed').where('a.datto_state', '!=', 'resolved').where('t.status', '=', 'closed')
+    .orderBy('a.id', 'desc').limit(limit).execute();
 
 // Storms
 

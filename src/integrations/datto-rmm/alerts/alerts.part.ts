@@ -6,6 +6,7 @@ import { createAlertIntake } from './alert-intake.service.ts';
 import { createAlertQueries } from './alert-query.service.ts';
 import { createAlertResolveService } from './alert-resolve.service.ts';
 import { alertsAwaitingEnrichment } from './alert.repository.ts';
+import { placeAlertTicketsOnMapping } from './alert-site-mapped.ts';
 import { alertRuleAction } from './alert-rule-action.ts';
 import { alertsRoutes } from './alerts.routes.ts';
 import { createDattoAccess } from './datto-access.ts';
@@ -47,16 +48,20 @@ export function createAlertsPart(ctx: DattoContext): ModulePart {
     { name: RELEASE_SCHEDULE, definition: release, payload: {}, intervalMs: 60_000, enabled: true },
   ];
 
+  placeAlertTicketsOnMapping(ctx);
+
   ctx.settings.onSaved(async (trx, { settings, enabled, before, credentialsChanged }) => {
     await syncSystemRule(trx, settings, before.settings);
     // The reconcile interval follows the saved setting without a restart; the queue is pointed at the settings transaction.
     const inTrx = { ...ctx.queue, db: trx } as unknown as JobQueue;
     for (const s of schedules(settings, enabled)) await upsertSchedule(inTrx, s, s.enabled);
     // Alerts that arrived while the module was off, or whose reading failed on the old credentials, are read now.
+    // So are the resolves of closed tickets that failed, or were never tried because the module was off.
     if (enabled && (!before.enabled || credentialsChanged)) {
       for (const alertUid of await alertsAwaitingEnrichment(trx, REENRICH_LIMIT)) {
         await ctx.queue.enqueue(enrich, { alertUid }, { uniqueKey: enrichKey(alertUid) }, trx);
       }
+      await resolves.requeueFailedIn(trx);
     }
   });
 

@@ -7,7 +7,8 @@ import { findJob } from '../../../jobs/job.repository.ts';
 import { startWorker } from '../../../jobs/job-worker.ts';
 import { createLogger } from '../../../logger.ts';
 import { createSettingsService } from '../settings.service.ts';
-import type { DattoContext } from '../module-part.ts';
+import { placeAlertTicketsOnMapping } from '../alerts/alert-site-mapped.ts';
+import { createSiteLinkEvents, type DattoContext } from '../module-part.ts';
 import { createImport } from './import.part.ts';
 import type { ImportCounts } from './import-run.ts';
 import type { SyncWhat } from './sync-jobs.ts';
@@ -33,7 +34,9 @@ async function syncCommand(what: SyncWhat): Promise<number> {
   // Logs go to stderr (stdout carries the summary), and only errors unless LOG_LEVEL asks for more.
   const logger = createLogger(process.env.LOG_LEVEL ? config.LOG_LEVEL : 'error', process.stderr);
   const app = await createAppContext(config, { logger });
-  const ctx: DattoContext = { ...app, settings: createSettingsService(app) };
+  const ctx: DattoContext = { ...app, settings: createSettingsService(app), siteLinks: createSiteLinkEvents() };
+  // Open alert tickets of sites this import maps get their customer, as when the server imports.
+  placeAlertTicketsOnMapping(ctx);
   const feature = createImport(ctx);
   const queue = createJobQueue({ db: app.db, dialect: app.dialect, logger });
   queue.register(feature.jobs.sites);

@@ -18,7 +18,7 @@ export function createImport(ctx: DattoContext) {
   return {
     jobs,
     sync: createSyncService(ctx, jobs),
-    mappings: createSiteMappingService(ctx.db, ctx.dialect),
+    mappings: createSiteMappingService(ctx.db, ctx.dialect, ctx.siteLinks),
     /** The recurring sites import (devices follow it when asset import is on); off when the module is off or the interval is 0. */
     schedules(settings: DattoSettings, enabled: boolean) {
       const minutes = settings.siteImport.scheduleMinutes;

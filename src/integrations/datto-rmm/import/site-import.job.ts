@@ -19,7 +19,7 @@ export function siteImportJob(ctx: DattoContext, deviceJob: JobDefinition<Device
     maxAttempts: 3,
     async run(payload, job) {
       const result = await runSync(ctx, 'sites', job, (client, settings, progress) =>
-        importSites({ db: ctx.db, dialect: ctx.dialect, customers: ctx.services.customers }, client, settings.siteImport, progress));
+        importSites({ db: ctx.db, dialect: ctx.dialect, customers: ctx.services.customers, siteLinks: ctx.siteLinks }, client, settings.siteImport, progress));
       if (payload.thenDevices && (await ctx.settings.load()).settings.assetImport.enabled) {
         await ctx.queue.enqueue(deviceJob, { storedSiteCounts: true }, { uniqueKey: syncUniqueKey('devices') });
       }

@@ -6,6 +6,7 @@ import type { CustomerService } from '../../../core/customers/customer.service.t
 import { findCustomer, findSite, insertSite, updateCustomer, updateSite, type CustomerRow } from '../../../core/customers/customer.repository.ts';
 import { UnprocessableError } from '../../../errors.ts';
 import type { DattoClient, Site } from '../client/index.ts';
+import type { SiteLinkEvents } from '../module-part.ts';
 import type { DattoSettings } from '../settings.ts';
 import { emptyCounts, fingerprint, prefetched, writeBatch, type ImportCounts, type Tally } from './import-run.ts';
 import { findSiteLinks, insertSiteLink, liveSiteLinkUids, markSiteLinksDeleted, updateSiteLink, type SiteLinkRow } from './site-link.repository.ts';
@@ -16,7 +17,7 @@ export type SiteImportResult = ImportCounts & { mode: DattoSettings['siteImport'
 
 export type Progress = (done: number, total: number | null) => Promise<void>;
 
-type Deps = { db: Database; dialect: Dialect; customers: CustomerService };
+type Deps = { db: Database; dialect: Dialect; customers: CustomerService; siteLinks: SiteLinkEvents };
 
 /** The name a Datto site gets in Relaydesk: Datto sends null names now and then. */
 export const siteNameOf = (site: Pick<Site, 'id' | 'name'>) => site.name?.trim() || `Datto site ${site.id}`;
@@ -81,6 +82,7 @@ export async function importSites(
     const at = now();
     const links = await findSiteLinks(trx, dialect, sites.map((s) => s.uid));
     const tally = { created: 0, updated: 0, unchanged: 0 };
+    const linked: string[] = [];
     for (const site of sites) {
       const name = siteNameOf(site);
       const deviceCount = site.devicesStatus?.numberOfDevices ?? null;
@@ -94,6 +96,7 @@ export async function importSites(
           datto_site_uid: site.uid, ...datto, site_id: target.siteId, link_source: 'import',
           import_site_name: target.importSiteName, import_customer_name: target.importCustomerName, created_at: at, updated_at: at,
         });
+        linked.push(site.uid);
         tally.created++;
         continue;
       }
@@ -104,6 +107,7 @@ export async function importSites(
           ...datto, site_id: target.siteId, link_source: 'import',
           import_site_name: target.importSiteName, import_customer_name: target.importCustomerName, updated_at: at,
         });
+        linked.push(site.uid);
         tally.created++;
         continue;
       }
@@ -115,6 +119,7 @@ export async function importSites(
       await updateSiteLink(trx, link.id, { ...datto, ...renamed, updated_at: at });
       tally.updated++;
     }
+    await deps.siteLinks.mapped(trx, linked);
     return tally;
   };
 

@@ -4,7 +4,8 @@ import type { Actor } from '../../../core/actor.ts';
 import { audit } from '../../../core/audit/audit.repository.ts';
 import { findCustomer, findSite } from '../../../core/customers/customer.repository.ts';
 import { decodeCursor, toPage } from '../../../core/paging.ts';
-import { NotFoundError, UnprocessableError, ValidationError } from '../../../errors.ts';
+import { AppError, NotFoundError, UnprocessableError, ValidationError } from '../../../errors.ts';
+import type { SiteLinkEvents } from '../module-part.ts';
 import { findMapping, findSiteLink, listMappings, moveAssetsOfDattoSite, updateSiteLink, type MappingRow } from './site-link.repository.ts';
 
 export type SiteMapping = {
@@ -44,7 +45,7 @@ export const presentMapping = (r: MappingRow): SiteMapping => ({
 
 export type SiteMappingService = ReturnType<typeof createSiteMappingService>;
 
-export function createSiteMappingService(db: Database, dialect: Dialect) {
+export function createSiteMappingService(db: Database, dialect: Dialect, siteLinks: SiteLinkEvents) {
   const get = async (uid: string): Promise<SiteMapping> => {
     const row = await findMapping(db, uid);
     if (!row) throw new NotFoundError('Datto site', uid);
@@ -71,7 +72,7 @@ export function createSiteMappingService(db: Database, dialect: Dialect) {
       await db.transaction().execute(async (trx) => {
         const link = await findSiteLink(trx, uid);
         if (!link) {
-          throw new NotFoundError('Datto site', `${uid} (only sites a sites import has seen can be mapped; run one first)`);
+          throw new AppError('not_found', `Datto site ${uid} is not known: only sites a sites import has read can be mapped (run one first)`, 404);
         }
         if (siteId === link.site_id && (siteId === null ? link.link_source === 'manual' : true)) return;
         const at = now();
@@ -97,6 +98,7 @@ export function createSiteMappingService(db: Database, dialect: Dialect) {
           entityId: uid,
           changes: { dattoSiteName: link.datto_site_name, from: { siteId: link.site_id, linkSource: link.link_source }, to: { siteId }, assetsMoved },
         });
+        if (siteId !== null) await siteLinks.mapped(trx, [uid]);
       });
       return get(uid);
     },
