@@ -64,7 +64,11 @@ export async function insertInbound(db: Executor, rows: NewInbound[]): Promise<S
   return out;
 }
 
-export type ClaimedMessage = { id: number; mailbox_id: number; sha256: string; raw: Buffer; received_at: string; attempts: number };
+export type ClaimedMessage = {
+  id: number; mailbox_id: number; sha256: string; raw: Buffer; received_at: string; attempts: number;
+  /** Another message carries its Message-ID (or it has none stored): only then can it be a copy of a ticketed mail. */
+  maybe_copy: boolean;
+};
 
 /**
  * Leases up to `limit` received messages whose lease is free or lapsed, oldest first; on PostgreSQL
@@ -82,9 +86,21 @@ export async function claimReceived(
   const rows = await db.updateTable('inbound_messages')
     .set((eb) => ({ lease_until: opts.leaseUntil, locked_by: opts.workerId, attempts: eb('attempts', '+', 1) }))
     .where('id', 'in', due)
-    .returning(['id', 'mailbox_id', 'sha256', 'raw', 'received_at', 'attempts'])
+    .returning(['id', 'mailbox_id', 'sha256', 'raw', 'received_at', 'attempts', 'message_id'])
     .execute();
-  return rows.sort((a, b) => a.id - b.id);
+  const shared = await sharedMessageIds(db, rows.map((r) => r.message_id).filter((m): m is string => m !== null));
+  return rows
+    .map(({ message_id, ...r }) => ({ ...r, maybe_copy: message_id === null || shared.has(message_id) }))
+    .sort((a, b) => a.id - b.id);
+}
+
+/** Which of these Message-IDs more than one stored message carries: one statement for a claimed batch. */
+async function sharedMessageIds(db: ReturnType<typeof mailDb>, messageIds: string[]): Promise<Set<string>> {
+  if (messageIds.length === 0) return new Set();
+  const rows = await db.selectFrom('inbound_messages').select('message_id')
+    .where('message_id', 'in', [...new Set(messageIds)])
+    .groupBy('message_id').having((eb) => eb.fn.countAll(), '>', 1).execute();
+  return new Set(rows.map((r) => r.message_id!));
 }
 
 export type Outcome = {

@@ -116,7 +116,7 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
     trx: Tx, msg: repo.ClaimedMessage, mail: InboundMail, rules: CompiledRule[], actionsByType: Map<string, RuleActionDefinition<any>>,
   ): Promise<Decision> => {
     // The same mail delivered to two mailboxes is worked once: the later copy points at the ticket.
-    const copy = await repo.findTicketedCopy(trx, { id: msg.id, sha256: msg.sha256, messageId: mail.messageId });
+    const copy = msg.maybe_copy ? await repo.findTicketedCopy(trx, { id: msg.id, sha256: msg.sha256, messageId: mail.messageId }) : null;
     if (copy) {
       return {
         state: 'processed', rule: null, ticketId: copy.ticket_id, after: [], outcome: 'duplicate',

@@ -314,3 +314,35 @@ describe('nothing received is lost across a stop', () => {
     }
   });
 });
+
+describe('mails processed in one batch see each other', () => {
+  it('a copy in another mailbox and a reply stored together with their original are worked as if they came one by one', async () => {
+    const r = await startRestartableServer({ RELAYDESK_WORKERS: 'false' });
+    try {
+      const a = await createMailbox(r.server, { name: 'Support', kind: 'upload' });
+      const b = await createMailbox(r.server, { name: 'Sales', kind: 'upload' });
+      const original = buildMail({ subject: 'VPN drops every hour', messageId: '<vpn-1@customer.example>' });
+      const ids = {
+        original: (await upload(r.server, a, original)).body.id,
+        filler: (await upload(r.server, a, buildMail({ subject: 'Unrelated in between' }))).body.id,
+        copy: (await upload(r.server, b, original)).body.id,
+        reply: (await upload(r.server, a, buildMail({
+          subject: 'Re: VPN drops every hour', messageId: '<vpn-2@customer.example>', headers: { 'In-Reply-To': '<vpn-1@customer.example>' },
+        }))).body.id,
+      };
+      // One processor start claims all four in one batch (on SQLite one group, one transaction).
+      const s2 = await r.restart({ RELAYDESK_WORKERS: 'true' });
+      const first = await settled(s2, ids.original);
+      expect(first.state).toBe('processed');
+      const copy = await settled(s2, ids.copy);
+      expect(copy).toMatchObject({ state: 'processed', ticketId: first.ticketId });
+      expect(copy.reason).toMatch(/^already on ticket #\d+: the same mail arrived as message/);
+      expect((await settled(s2, ids.filler)).ticketId).not.toBe(first.ticketId);
+      // Lanes run in parallel on PostgreSQL, and a reply in the same batch as its original may be
+      // in another lane; on SQLite there is one lane, so this is the group's own ordering.
+      if (s2.ctx.dialect === 'sqlite') expect((await settled(s2, ids.reply)).ticketId).toBe(first.ticketId);
+    } finally {
+      await r.close();
+    }
+  });
+});
