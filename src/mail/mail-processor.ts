@@ -321,7 +321,18 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
 
   const processBatch = async (b: Batch) => {
     const byLane: Array<Batch['items']> = Array.from({ length: lanes }, () => []);
-    for (const item of b.items) byLane[laneOf(item[1])]!.push(item);
+    // A reply claimed together with the mail it answers goes to that mail's lane, after it.
+    const laneOfMessageId = new Map<string, number>();
+    for (const item of b.items) {
+      const parsed = item[1];
+      let lane = laneOf(parsed);
+      if (!(parsed instanceof Error)) {
+        const answered = [parsed.inReplyTo, ...parsed.references].find((id) => id && laneOfMessageId.has(id));
+        if (answered) lane = laneOfMessageId.get(answered)!;
+        if (parsed.messageId) laneOfMessageId.set(parsed.messageId, lane);
+      }
+      byLane[lane]!.push(item);
+    }
     await Promise.all(byLane.map((lane) => processLane(lane, b.rules, b.actionsByType)));
   };
 
