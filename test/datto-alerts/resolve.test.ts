@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveKey } from '../../src/integrations/datto-rmm/alerts/resolve-alert.job.ts';
 import { eventually } from '../support/test-server.ts';
 import { alertMail, emulatorAlert, raiseBody, startAlertsEnv, windowFactor, type AlertsEnv } from './alerts-env.ts';
 
@@ -161,7 +162,7 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
   it('429: waits for Retry-After, inside the client and then as a rescheduled job, and resolves once', async () => {
     const { uid, ticketId } = await raised();
     const retryAfterSeconds = 30;
-    // The client waits out two 429s itself; the third makes the job come back after Retry-After.
+    // The client waits out one 429 itself; the next makes the job come back after Retry-After.
     env.emu.faults.rateLimitNext(3, { path: `/api/v2/alert/${uid}/resolve`, retryAfterSeconds });
     await close(ticketId);
     const waiting = await eventually(async () => {
@@ -176,6 +177,20 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
     const waitMs = (retryAfterSeconds * 1000) / windowFactor;
     for (let i = 1; i < calls.length; i++) expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(waitMs - 20);
     expect((await env.actions(ticketId)).filter((a) => a.kind === 'alert_resolved')).toHaveLength(1);
+  });
+
+  it('a resolve held up by 429s gives its worker back: after one wait in the call the job is rescheduled', async () => {
+    const { uid, ticketId } = await raised();
+    env.emu.faults.rateLimitNext(2, { path: `/api/v2/alert/${uid}/resolve`, retryAfterSeconds: 30 });
+    await close(ticketId);
+    const link = await settled(uid);
+    expect(env.resolveCalls(uid).map((c) => c.status)).toEqual([429, 429, 200]);
+    // Two runs of the job: the first gave up at the second 429 (counted, with its reason shown),
+    // the second resolved. Waiting out both in one call would have been one run holding the worker.
+    expect(link).toMatchObject({ resolveState: 'done', resolveAttempts: 2, lastError: null });
+    const job = await env.server.ctx.db.selectFrom('jobs').select('state').where('unique_key', '=', resolveKey(uid))
+      .orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(job.state).toBe('done');
   });
 
   it('a resolve pending when the server stops completes after a restart on the same database', async () => {

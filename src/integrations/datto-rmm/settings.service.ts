@@ -21,6 +21,13 @@ export type SettingsSavedHook = (trx: Tx, saved: SavedSettings, actor: Actor) =>
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
 
+/**
+ * How one user of the client wants it to behave. `maxRateLimitWaits`: how many 429s a call waits out
+ * before it fails as rate-limited. A job gives its worker back and is rescheduled instead, so other
+ * jobs are not held up behind Datto's Retry-After; an import listing thousands of pages waits.
+ */
+export type ClientTuning = { maxRateLimitWaits?: number };
+
 export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial<DattoClientOptions> = {}) {
   const { db, secretBox, logger } = deps;
   const savedHooks: SettingsSavedHook[] = [];
@@ -32,13 +39,17 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
     return { settings, secrets, enabled: row?.enabled === 1 };
   };
 
-  const makeClient = (s: { apiUrl: string; apiKey: string; apiSecret?: string }): DattoClient => {
+  const makeClient = (s: { apiUrl: string; apiKey: string; apiSecret?: string }, tuning: ClientTuning = {}): DattoClient => {
     if (!s.apiUrl || !s.apiKey || !s.apiSecret) {
       throw new UnprocessableError('datto_not_configured', 'Enter the Datto RMM API URL, API Key and API Key Secret first');
     }
+    const retry = { ...clientOverrides.retry };
+    if (tuning.maxRateLimitWaits !== undefined) {
+      retry.rateLimitRetries = Math.min(retry.rateLimitRetries ?? tuning.maxRateLimitWaits, tuning.maxRateLimitWaits);
+    }
     return createDattoClient({
       apiUrl: s.apiUrl, apiKey: s.apiKey, apiSecret: s.apiSecret,
-      logger: logger.child({ component: 'datto-rmm' }), ...clientOverrides,
+      logger: logger.child({ component: 'datto-rmm' }), ...clientOverrides, retry,
     });
   };
 
@@ -60,9 +71,9 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
     onSaved: (hook: SettingsSavedHook) => savedHooks.push(hook),
 
     /** A client for the saved settings; throws datto_not_configured when they are incomplete. */
-    async client(): Promise<DattoClient> {
+    async client(tuning: ClientTuning = {}): Promise<DattoClient> {
       const { settings, secrets } = await load();
-      return makeClient({ ...settings, apiSecret: secrets.apiSecret });
+      return makeClient({ ...settings, apiSecret: secrets.apiSecret }, tuning);
     },
 
     ensureWebhookToken,

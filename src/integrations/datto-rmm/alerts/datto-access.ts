@@ -22,7 +22,9 @@ export function createDattoAccess(ctx: DattoContext): DattoAccess {
       const { enabled } = await ctx.settings.load();
       let value: DattoAccessState;
       try {
-        value = { enabled, client: await ctx.settings.client(), problem: enabled ? null : 'the Datto RMM integration is disabled' };
+        // One 429 is waited out in the call; after that the job is rescheduled for Retry-After and
+        // gives its worker back, so resolves queued behind a rate limit do not hold up other jobs.
+        value = { enabled, client: await ctx.settings.client({ maxRateLimitWaits: 1 }), problem: enabled ? null : 'the Datto RMM integration is disabled' };
       } catch (err) {
         value = { enabled, client: null, problem: (err as Error).message };
       }
