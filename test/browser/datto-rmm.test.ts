@@ -143,6 +143,8 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await screenshot(page, 'datto-import-progress');
     await importCard.getByTestId('sync-sites').getByText('3 in Datto · 3 created').waitFor({ timeout: 20_000 });
     emu.faults.clear();
+    // The site mapping table on the same page shows the imported sites without a reload.
+    await page.locator('#datto-mappings').getByText(emu.state.sites[0]!.name).first().waitFor();
     expect((await api.get('/api/customers')).body.items).toHaveLength(3);
   });
 
@@ -241,11 +243,9 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await page.locator('form.close-form').getByRole('button', { name: 'Close ticket' }).click();
     await page.locator('.header-meta .badge', { hasText: 'Closed' }).waitFor();
 
-    await eventually(async () => (await api.get(`/api/integrations/datto-rmm/alerts/${alertUid}`)).body.resolveState === 'done', 20_000);
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    // The page follows the resolve by itself: no reload.
+    await page.locator('.alert-card').getByText('Resolved in Datto RMM').waitFor({ timeout: 20_000 });
     await page.getByRole('list', { name: 'Ticket history' }).getByText('Alert resolved in Datto RMM.').waitFor();
-    await page.reload();
-    await page.locator('.alert-card').getByText('Resolved in Datto RMM').waitFor();
     await screenshot(page, 'ticket-datto-alert');
     expect(resolveCalls(alertUid).filter((e) => e.status === 200)).toHaveLength(1);
     expect(resolveCalls(alertUid)).toHaveLength(1);
@@ -283,17 +283,14 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     emu.faults.forbid(`/api/v2/alert/${alert.alertUid}/resolve`);
     await page.getByRole('button', { name: 'Close ticket' }).click();
     await page.locator('form.close-form').getByRole('button', { name: 'Close ticket' }).click();
-    await eventually(async () => (await api.get(`/api/integrations/datto-rmm/alerts/${alert.alertUid}`)).body.resolveState === 'failed', 20_000);
-    await page.reload();
-    await page.getByText('The alert was not resolved in Datto RMM.').first().waitFor();
+    // The failure appears without a reload.
+    await page.getByText('The alert was not resolved in Datto RMM.').first().waitFor({ timeout: 20_000 });
     await page.getByRole('list', { name: 'Ticket history' }).getByText(/Resolving the alert in Datto RMM failed/).waitFor();
     await screenshot(page, 'ticket-resolve-failed');
 
     emu.faults.clear();
     await page.getByRole('button', { name: 'Retry resolve' }).first().click();
-    await eventually(async () => (await api.get(`/api/integrations/datto-rmm/alerts/${alert.alertUid}`)).body.resolveState === 'done', 20_000);
-    await page.reload();
-    await page.locator('.alert-card').getByText('Resolved in Datto RMM').waitFor();
+    await page.locator('.alert-card').getByText('Resolved in Datto RMM').waitFor({ timeout: 20_000 });
     expect(await page.getByRole('button', { name: 'Retry resolve' }).count()).toBe(0);
     expect(emu.state.alert(alert.alertUid)!.resolved).toBe(true);
   });
@@ -332,6 +329,23 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await page.getByLabel('Operator of condition 4').selectOption({ label: 'contains' });
     await page.getByLabel('Value of condition 4').fill('Device:');
     await screenshot(page, 'email-rule-edit');
+
+    // JSON that does not parse keeps the form from being sent, and says why.
+    const params = page.getByLabel('Parameters (JSON)');
+    await params.fill('{ "bad": ');
+    await page.getByText(/^Not valid JSON/).waitFor();
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    expect(await params.evaluate((el) => (el as HTMLTextAreaElement).validity.valid)).toBe(false);
+    await params.fill('{}');
+    // A refused save is shown beside the button, wherever the page is scrolled.
+    await page.getByLabel('Operator of condition 4').selectOption({ label: 'matches regex' });
+    await page.getByLabel('Value of condition 4').fill('Device:(');
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    const refused = page.locator('.sticky-actions').getByText(/conditions\.3\.value: regex does not compile/);
+    await refused.waitFor();
+    expect(await refused.isVisible()).toBe(true);
+    await page.getByLabel('Operator of condition 4').selectOption({ label: 'contains' });
+    await page.getByLabel('Value of condition 4').fill('Device:');
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByText('Rule “Datto RMM Alerts” saved').waitFor();
     const rule = (await api.get('/api/email-rules')).body.items.find((r: { systemKey: string | null }) => r.systemKey === 'datto-rmm-alerts');

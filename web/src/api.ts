@@ -9,18 +9,33 @@ export class ApiError extends Error {
   readonly details: unknown;
 
   constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
+    // "body.name: …" names the request part; on a form only the field matters.
+    super(message.replace(/(^|; )body\./g, '$1'));
     this.status = status;
     this.code = code;
     this.details = details;
   }
 
-  /** Field-level messages of a validation error, keyed by the last part of the field path. */
+  /**
+   * Field-level messages of a validation error, keyed by the last part of the field path, and for a
+   * field inside a list by the list too ("conditions": "Condition 2 (value): …"), so a form can show
+   * it beside the list's card.
+   */
   fieldErrors(): Record<string, string> {
     const out: Record<string, string> = {};
     if (!Array.isArray(this.details)) return out;
     for (const d of this.details as Array<{ field?: string; message?: string }>) {
-      if (d?.field && d.message) out[d.field.split('.').pop()!] = d.message;
+      if (!d?.field || !d.message) continue;
+      const path = d.field.split('.');
+      if (['body', 'querystring', 'params'].includes(path[0]!)) path.shift();
+      out[path[path.length - 1]!] ??= d.message;
+      const at = path.findIndex((p, i) => i > 0 && /^\d+$/.test(p));
+      if (at > 0) {
+        const list = path[at - 1]!;
+        const rest = path.slice(at + 1);
+        const item = `${list.replace(/(es|s)$/, '').replace(/^./, (c) => c.toUpperCase())} ${Number(path[at]) + 1}${rest.length ? ` (${rest.join('.')})` : ''}: ${d.message}`;
+        out[list] = out[list] ? `${out[list]}; ${item}` : item;
+      }
     }
     return out;
   }

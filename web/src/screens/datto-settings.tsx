@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
@@ -33,6 +33,7 @@ export function DattoSettings() {
   useTitle('Datto RMM');
   const { query } = useLocation();
   const settings = useApi<DattoSettings>(PATH);
+  const [synced, setSynced] = useState(0);
   const s = settings.data;
   const loaded = !!s;
   useEffect(() => {
@@ -104,8 +105,8 @@ export function DattoSettings() {
       <div className="stack">
         <ConnectionSection key={`c-${s.apiSecretSet}`} settings={s} save={save} />
         <AlertingSection settings={s} save={save} onChanged={(next) => settings.setData(next)} />
-        <ImportSection settings={s} save={save} />
-        <SiteMappingsSection />
+        <ImportSection settings={s} save={save} onSynced={() => setSynced((n) => n + 1)} />
+        <SiteMappingsSection version={synced} />
         <PoliciesSection settings={s} save={save} />
         <MaintenanceSection />
         <AlertsSection />

@@ -86,9 +86,13 @@ function JsonParams({ params, onChange, index }: ParamsProps) {
             const v = JSON.parse(e.target.value || '{}');
             if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('Write a JSON object, e.g. {}');
             setError(null);
+            e.target.setCustomValidity('');
             onChange(v);
           } catch (err) {
-            setError((err as Error).message);
+            // The form is not sent while this is wrong: the last valid parameters must not be saved silently.
+            const message = `Not valid JSON: ${(err as Error).message}`;
+            setError(message);
+            e.target.setCustomValidity(message);
           }
         }}
       />
@@ -234,7 +238,7 @@ export function EmailRulePage({ id }: { id: number | null }) {
         {rule.data?.systemKey === 'datto-rmm-alerts' && (
           <Callout tone="info">
             This rule turns Datto RMM alert e-mails into alert tickets. Saving the Datto RMM <Link to="/config/integrations/datto-rmm#datto-alerting">Alerting settings</Link> updates
-            its mailbox and From Address as long as its first three conditions keep their original form. Otherwise change it like any other rule.
+            its mailbox and From Address conditions while they still say what the settings wrote; a condition you change stays as you made it. Otherwise change it like any other rule.
           </Callout>
         )}
         <InlineError error={remove.error} />
@@ -305,7 +309,6 @@ export function EmailRulePage({ id }: { id: number | null }) {
             Add action
           </button>
         </Card>
-        <InlineError error={save.error} />
         <div className="form-actions sticky-actions">
           <button type="submit" className="btn btn-primary" disabled={save.busy}>
             {save.busy ? 'Saving…' : id ? 'Save rule' : 'Create rule'}
@@ -313,6 +316,8 @@ export function EmailRulePage({ id }: { id: number | null }) {
           <button type="button" className="btn" onClick={() => navigate('/config/email/rules')}>
             Cancel
           </button>
+          {/* Beside the button, so a refused save is seen wherever the page is scrolled. */}
+          <InlineError error={save.error} />
         </div>
       </form>
     </>

@@ -194,6 +194,11 @@ function Trace({ mailboxId, tick }: { mailboxId: number; tick: number }) {
 
 export function MailboxPage({ id }: { id: number }) {
   const mailbox = useApi<Mailbox>(`/api/mailboxes/${id}`);
+  const [recheck, setRecheck] = useState(0);
+  useInterval(() => {
+    mailbox.reload();
+    setRecheck((n) => n - 1);
+  }, recheck > 0 ? 2000 : null);
   const [editing, setEditing] = useState(false);
   const [tick, setTick] = useState(0);
   const m = mailbox.data;
@@ -249,6 +254,8 @@ export function MailboxPage({ id }: { id: number }) {
               mailbox.setData(await api.put<Mailbox>(`/api/mailboxes/${id}`, bodyOf(d)));
               setEditing(false);
               toast('Mailbox saved');
+              // The receiver restarts with the new settings: its health is read again for a few seconds.
+              setRecheck(5);
             }}
           />
         </Card>

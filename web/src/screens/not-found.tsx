@@ -9,8 +9,8 @@ export function NotFound({ reason = 'missing' }: { reason?: 'missing' | 'forbidd
       <div className="state state-empty">
         <strong>{reason === 'forbidden' ? 'This part of the configuration is for administrators.' : 'There is no page at this address.'}</strong>
         <div className="muted">
-          {reason === 'forbidden' ? 'Ask an administrator to change it, or to make you one. ' : 'Check the link, or '}
-          go to the <Link to="/tickets">ticket list</Link>.
+          {reason === 'forbidden' ? 'Ask an administrator to change it, or to make you one. Meanwhile, go' : 'Check the link, or go'} to the{' '}
+          <Link to="/tickets">ticket list</Link>.
         </div>
       </div>
     </>

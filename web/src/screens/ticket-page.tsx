@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { api, ApiError } from '../api.ts';
 import { Badge, PriorityBadge, StatusBadge } from '../components/badges.tsx';
 import { DattoAlertPanel, DeviceLinks, loadAlertsForTicket, RetryResolveButton } from '../components/datto-alert-panel.tsx';
@@ -265,6 +265,22 @@ export function TicketPage({ id }: { id: number }) {
       live = false;
     };
   }, [id, tick]);
+
+  // While Datto RMM is being asked to resolve an alert, its state is read again every 2 s; when it
+  // settles (resolved or failed), the ticket and its history show the outcome.
+  const pending = alerts.some((a) => a.resolveState === 'pending');
+  const wasPending = useRef(false);
+  useEffect(() => {
+    if (wasPending.current && !pending) {
+      ticket.reload();
+      history.reload();
+    }
+    wasPending.current = pending;
+    if (!pending) return;
+    const timer = window.setTimeout(() => setTick((n) => n + 1), 2000);
+    return () => window.clearTimeout(timer);
+    // ticket and history are new objects each render; the alerts' state is what this follows.
+  }, [alerts]);
 
   const refresh = () => {
     ticket.reload();

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../../api.ts';
 import { Badge } from '../../components/badges.tsx';
 import { Checkbox, Field } from '../../components/field.tsx';
@@ -46,12 +46,18 @@ function Counts({ job, result }: { job: Job; result?: Partial<ImportCounts> | nu
   );
 }
 
-function SyncRow({ what, enabled, status }: { what: What; enabled: boolean; status: SyncStatus | null }) {
+function SyncRow({ what, enabled, status, onFinished }: { what: What; enabled: boolean; status: SyncStatus | null; onFinished(): void }) {
   const [jobId, setJobId] = useState<number | null>(null);
   useEffect(() => {
     if (status?.running) setJobId(status.running.id);
   }, [status?.running]);
   const { job, error, running } = useJob(jobId);
+  const finished = job?.state === 'done' || job?.state === 'failed';
+  const notify = useRef(onFinished);
+  notify.current = onFinished;
+  useEffect(() => {
+    if (finished) notify.current();
+  }, [finished, job?.id]);
   const start = useAction(async () => setJobId((await api.post<Job>('/api/integrations/datto-rmm/sync', { what })).id));
   const shown = job ?? status?.lastJob ?? null;
   const label = what === 'sites' ? 'Sites' : 'Devices';
@@ -75,7 +81,8 @@ function SyncRow({ what, enabled, status }: { what: What; enabled: boolean; stat
   );
 }
 
-export function ImportSection({ settings, save }: { settings: DattoSettings; save(u: DattoSettingsUpdate): Promise<unknown> }) {
+/** `onSynced`: an import finished, so what it wrote (the site mapping table) can be shown again. */
+export function ImportSection({ settings, save, onSynced }: { settings: DattoSettings; save(u: DattoSettingsUpdate): Promise<unknown>; onSynced(): void }) {
   const [mode, setMode] = useState<SiteImportMode>(settings.siteImport.mode);
   const [topLevel, setTopLevel] = useState<number | null>(settings.siteImport.topLevelCustomerId);
   const [schedule, setSchedule] = useState(settings.siteImport.scheduleMinutes);
@@ -143,8 +150,8 @@ export function ImportSection({ settings, save }: { settings: DattoSettings; sav
       <div className="subsection">
         <h3>Sync now</h3>
         {!configured && <p className="muted small">Save the API credentials first.</p>}
-        <SyncRow what="sites" enabled={configured} status={overview?.sites ?? null} />
-        {settings.assetImport.enabled && <SyncRow what="devices" enabled={configured} status={overview?.devices ?? null} />}
+        <SyncRow what="sites" enabled={configured} status={overview?.sites ?? null} onFinished={onSynced} />
+        {settings.assetImport.enabled && <SyncRow what="devices" enabled={configured} status={overview?.devices ?? null} onFinished={onSynced} />}
         {overview?.schedule.enabled && overview.schedule.nextRunAt && (
           <p className="muted small">
             Next scheduled import {formatDateTime(overview.schedule.nextRunAt)}

@@ -70,7 +70,8 @@ function MappingRow({ mapping, onSaved }: { mapping: SiteMapping; onSaved(m: Sit
   );
 }
 
-export function SiteMappingsSection() {
+/** `version` changes when an import finished: the table is read again. */
+export function SiteMappingsSection({ version = 0 }: { version?: number }) {
   const [text, setText] = useState('');
   const [q, setQ] = useState('');
   const [unmapped, setUnmapped] = useState(false);
@@ -79,6 +80,10 @@ export function SiteMappingsSection() {
     return () => window.clearTimeout(t);
   }, [text]);
   const list = usePaged<SiteMapping>('/api/integrations/datto-rmm/site-mappings', { q: q || undefined, unmapped: unmapped ? 'true' : undefined }, 200);
+  const { reload } = list;
+  useEffect(() => {
+    if (version > 0) reload();
+  }, [version, reload]);
   const needle = q.toLowerCase();
   const items = list.items.filter(
     (m) => (!unmapped || m.siteId === null) && (!needle || m.dattoSiteName.toLowerCase().includes(needle) || m.dattoSiteUid.toLowerCase().includes(needle)),
