@@ -335,7 +335,7 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await params.fill('{ "bad": ');
     await page.getByText(/^Not valid JSON/).waitFor();
     await page.getByRole('button', { name: 'Save rule' }).click();
-    expect(await params.evaluate((el) => (el as HTMLTextAreaElement).validity.valid)).toBe(false);
+    expect(await params.evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid)).toBe(false);
     await params.fill('{}');
     // A refused save is shown beside the button, wherever the page is scrolled.
     await page.getByLabel('Operator of condition 4').selectOption({ label: 'matches regex' });

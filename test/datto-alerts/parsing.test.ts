@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contextLines, describeAlert } from '../../src/integrations/datto-rmm/alerts/alert-details.ts';
+import { contextLines, describeAlert, monitorKindName } from '../../src/integrations/datto-rmm/alerts/alert-details.ts';
 import { alertSummaryOf, alertTagOf, canonicalAlertUid } from '../../src/integrations/datto-rmm/alerts/alert-uid.ts';
 import { parseWebhookBody } from '../../src/integrations/datto-rmm/alerts/webhook-body.ts';
 import { alertSchema } from '../../src/integrations/datto-rmm/client/models.ts';
@@ -63,5 +63,9 @@ describe('alert details', () => {
       .toEqual(['Job Name: Nightly', 'Failures: disk, network', 'Detail: code=7']);
     const unknown = describeAlert(alertSchema.parse({ alertUid: UID, alertContext: { '@class': 'backup_vendor_ctx', jobName: 'Nightly' } }));
     expect(unknown).toContain('Monitor: backup_vendor_ctx (shown as reported)');
+    // Times read as people read them, and the API gives the kind a name beside the raw one.
+    expect(describeAlert(alertSchema.parse({ alertUid: UID, timestamp: Date.UTC(2025, 5, 1, 0, 35, 39) }))).toContain('Raised: 2025-06-01 00:35 UTC');
+    expect(monitorKindName('perf_disk_usage_ctx')).toBe('Disk usage');
+    expect(monitorKindName('backup_vendor_ctx')).toBe('backup_vendor_ctx');
   });
 });

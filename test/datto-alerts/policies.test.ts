@@ -46,6 +46,8 @@ describe('alert lifecycle policies', () => {
     expect(ticket.assetId).not.toBeNull();
     const [link] = await env.alertsOfTicket(ticket.id);
     expect(link.device).toMatchObject({ uid: device(0).uid, name: device(0).hostname, assetId: ticket.assetId });
+    // A monitor kind Relaydesk has no name for is shown as Datto calls it.
+    expect(link.monitorName).toBe(link.monitorKind);
     expect(link.device.portalUrl).toMatch(/^https:\/\//);
     expect(link.device.webRemoteUrl).toMatch(/^https:\/\//);
     // An unknown monitor kind is shown field by field.

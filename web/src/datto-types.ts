@@ -87,6 +87,7 @@ export type DattoAlert = {
   diagnostics?: string | null;
   message?: string | null;
   monitorKind?: string | null;
+  monitorName?: string | null;
   deviceUid?: string | null;
   deviceName?: string | null;
   siteUid?: string | null;

@@ -53,7 +53,7 @@ export function DattoAlertPanel({ alert, onChanged }: { alert: DattoAlert; onCha
           ['Resolve', <Badge tone={state.tone}>{state.label}</Badge>],
           ['First seen', alert.firstSeenAt ? <span title={formatDateTime(alert.firstSeenAt)}>{formatAgo(alert.firstSeenAt)}</span> : '—'],
           ['Last seen', alert.lastSeenAt ? <span title={formatDateTime(alert.lastSeenAt)}>{formatAgo(alert.lastSeenAt)}</span> : '—'],
-          ...(alert.monitorKind ? ([['Monitor', alert.monitorKind]] as Array<[string, string]>) : []),
+          ...(alert.monitorKind ? ([['Monitor', alert.monitorName ?? alert.monitorKind]] as Array<[string, string]>) : []),
           ...(alert.heldReason ? ([['Held', alert.heldReason]] as Array<[string, string]>) : []),
           ...(alert.resolvedAt ? ([['Resolved', `${formatDateTime(alert.resolvedAt)}${alert.resolvedBy ? ` by ${alert.resolvedBy}` : ''}`]] as Array<[string, string]>) : []),
         ]}

@@ -17,9 +17,12 @@ const kindNames: Record<string, string> = {
 
 export const monitorKindName = (kind: string | null) => (kind ? kindNames[kind] ?? kind : 'Unknown monitor');
 
+/** A time as a person reads it in a history line: `2025-06-01 00:35 UTC`. */
+const when = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
 function value(v: unknown): string {
   if (v === null || v === undefined || v === '') return '—';
-  if (v instanceof Date) return v.toISOString();
+  if (v instanceof Date) return when(v);
   if (Array.isArray(v)) return v.length ? v.map(value).join(', ') : '—';
   if (typeof v === 'object') return Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${value(x)}`).join(', ') || '—';
   return String(v);
@@ -47,7 +50,7 @@ export function describeAlert(alert: Alert): string {
     `Monitor: ${monitorKindName(kind)}${kind && kindNames[kind] ? '' : kind ? ' (shown as reported)' : ''}`,
     `Device: ${source?.deviceName ?? '—'}${source?.deviceUid ? ` (${source.deviceUid})` : ''}`,
     `Site: ${source?.siteName ?? '—'}${source?.siteUid ? ` (${source.siteUid})` : ''}`,
-    `Raised: ${alert.timestamp ? alert.timestamp.toISOString() : '—'}`,
+    `Raised: ${alert.timestamp ? when(alert.timestamp) : '—'}`,
   ];
   if (alert.diagnostics) lines.push('', 'Diagnostics:', alert.diagnostics);
   const ctx = contextLines(alert.alertContext);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { monitorKindName } from './alert-details.ts';
 import type { AlertRow } from './alert.repository.ts';
 import type { DeliveryRow } from './webhook-delivery.repository.ts';
 import type { MaintenanceWindowRow } from './maintenance-window.repository.ts';
@@ -20,6 +21,8 @@ export const alertLinkShape = z.object({
   diagnostics: z.string().nullable(),
   message: z.string().nullable(),
   monitorKind: z.string().nullable(),
+  /** The monitor kind as people read it ("Resource usage" for perf_resource_usage_ctx). */
+  monitorName: z.string().nullable(),
   deviceUid: z.string().nullable(),
   deviceName: z.string().nullable(),
   siteUid: z.string().nullable(),
@@ -42,7 +45,7 @@ export type AlertLink = z.infer<typeof alertLinkShape>;
 export const presentAlert = (r: AlertRow): AlertLink => ({
   alertUid: r.alert_uid, ticketId: r.ticket_id, occurrences: r.occurrences, dattoState: r.datto_state, resolveState: r.resolve_state,
   resolveAttempts: r.resolve_attempts, lastError: r.last_error, priority: r.priority, diagnostics: r.diagnostics, message: r.message,
-  monitorKind: r.monitor_kind, deviceUid: r.device_uid, deviceName: r.device_name, siteUid: r.site_uid, siteName: r.site_name,
+  monitorKind: r.monitor_kind, monitorName: r.monitor_kind ? monitorKindName(r.monitor_kind) : null, deviceUid: r.device_uid, deviceName: r.device_name, siteUid: r.site_uid, siteName: r.site_name,
   via: r.via.split(','), firstSeenAt: r.first_seen_at, lastSeenAt: r.last_seen_at, heldReason: r.held_reason, stormId: r.storm_id,
   maintenanceWindowId: r.maintenance_window_id, enrichedAt: r.enriched_at, enrichError: r.enrich_error,
   resolvedAt: r.resolved_at, resolvedBy: r.resolved_by,

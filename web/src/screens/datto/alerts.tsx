@@ -160,7 +160,7 @@ export function AlertsSection() {
           row={(a) => (
             <tr key={a.alertUid}>
               <td className="cell-clip" title={`${a.alertUid}${a.message ? `\n${a.message}` : ''}`}>
-                <div className="cell-clip">{a.message ?? a.monitorKind ?? <span className="mono small">{a.alertUid}</span>}</div>
+                <div className="cell-clip">{a.message ?? a.monitorName ?? a.monitorKind ?? <span className="mono small">{a.alertUid}</span>}</div>
                 {a.message && <div className="mono small muted cell-clip">{a.alertUid}</div>}
               </td>
               <td>
