@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Actor } from '../core/actor.ts';
 import { audit } from '../core/audit/audit.repository.ts';
 import { now, type Database, type Executor } from '../db/database.ts';
@@ -130,7 +130,10 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
   };
 
   return {
-    actionTypes: () => actions().map((a) => ({ type: a.type, label: a.label })),
+    /** `takesParams` false: the action has no options (its params schema is an empty object). */
+    actionTypes: () => actions().map((a) => ({
+      type: a.type, label: a.label, takesParams: !(a.params instanceof z.ZodObject && Object.keys(a.params.shape).length === 0),
+    })),
 
     list: async () => (await repo.listRules(db)).map(presentRule),
 

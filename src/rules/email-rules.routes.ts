@@ -17,7 +17,7 @@ export function emailRulesRoutes(app: HttpApp, rules: EmailRuleService) {
     async () => ({ items: await rules.list(), nextCursor: null }));
 
   app.get('/api/email-rules/action-types', {
-    schema: { tags: ['email'], response: { 200: z.object({ items: z.array(z.object({ type: z.string(), label: z.string() })), nextCursor: z.null() }) } },
+    schema: { tags: ['email'], response: { 200: z.object({ items: z.array(z.object({ type: z.string(), label: z.string(), takesParams: z.boolean() })), nextCursor: z.null() }) } },
   }, async () => ({ items: rules.actionTypes(), nextCursor: null }));
 
   app.post('/api/email-rules', {

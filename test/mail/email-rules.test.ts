@@ -39,8 +39,11 @@ describe('email rules', () => {
     expect(patch.body).toMatchObject({ name: 'A2', enabled: false });
     expect((await s.admin.delete(`/api/email-rules/${a.id}`)).status).toBe(204);
     expect((await s.admin.get(`/api/email-rules/${a.id}`)).status).toBe(404);
-    const types = (await s.admin.get('/api/email-rules/action-types')).body.items.map((t: any) => t.type);
-    expect(types).toEqual(expect.arrayContaining(['create-ticket', 'add-to-ticket', 'ignore']));
+    const items = (await s.admin.get('/api/email-rules/action-types')).body.items as Array<{ type: string; takesParams: boolean }>;
+    expect(items.map((t) => t.type)).toEqual(expect.arrayContaining(['create-ticket', 'add-to-ticket', 'ignore']));
+    // The Datto RMM alert action has no options; the form says so instead of offering a JSON box.
+    expect(items.find((t) => t.type === 'datto-rmm.alert')?.takesParams).toBe(false);
+    expect(items.find((t) => t.type === 'create-ticket')?.takesParams).toBe(true);
   });
 
   it('refuses invalid rules with 400/422 naming the field', async () => {

@@ -68,4 +68,4 @@ export type EmailRule = {
   updatedAt: string;
 };
 
-export type ActionType = { type: string; label: string };
+export type ActionType = { type: string; label: string; takesParams?: boolean };

@@ -100,7 +100,8 @@ function JsonParams({ params, onChange, index }: ParamsProps) {
   );
 }
 
-function ActionParams(props: ParamsProps & { type: string }) {
+function ActionParams(props: ParamsProps & { type: string; takesParams: boolean }) {
+  if (!props.takesParams) return <p className="muted small">This action has no options: it works from the mail and its module's settings.</p>;
   switch (props.type) {
     case 'create-ticket':
       return <CreateTicketParams {...props} />;
@@ -300,7 +301,7 @@ export function EmailRulePage({ id }: { id: number | null }) {
                     </button>
                   )}
                 </div>
-                <ActionParams type={a.type} index={i} params={a.params ?? {}} onChange={(params) => setAction(i, { ...a, params })} />
+                <ActionParams type={a.type} takesParams={actionTypes.find((t) => t.type === a.type)?.takesParams !== false} index={i} params={a.params ?? {}} onChange={(params) => setAction(i, { ...a, params })} />
               </li>
             ))}
           </ol>
