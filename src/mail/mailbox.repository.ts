@@ -19,6 +19,11 @@ export const findMailboxSettings = (db: Executor, id: number) => db.selectFrom('
 export const listMailboxVersions = (db: Executor) =>
   db.selectFrom('mailboxes').select(['id', 'kind', 'enabled', 'updated_at']).orderBy('id').execute();
 
+/** Another mailbox with this name, compared without case and surrounding spaces. */
+export const findMailboxNamed = (db: Executor, name: string, exceptId?: number) =>
+  db.selectFrom('mailboxes').select(['id', 'name']).where((eb) => eb(eb.fn('lower', ['name']), '=', name.trim().toLowerCase()))
+    .$if(exceptId !== undefined, (qb) => qb.where('id', '!=', exceptId!)).executeTakeFirst();
+
 export const insertMailbox = (db: Executor, row: Insertable<MailboxesTable>) =>
   db.insertInto('mailboxes').values(row).returning('id').executeTakeFirstOrThrow();
 

@@ -46,6 +46,13 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
     if (!r) throw new NotFoundError('Mailbox', id);
     return r;
   };
+  // A mailbox keeping its name is not checked: two alike from before the rule can still be edited.
+  const renamed = (was: string, name: string) => was.trim().toLowerCase() !== name.trim().toLowerCase();
+  /** Names tell mailboxes apart in rules, the Datto alerting settings and the inbox: two alike would not. */
+  const checkName = async (name: string, exceptId?: number) => {
+    const other = await repo.findMailboxNamed(db, name, exceptId);
+    if (other) throw new ConflictError(`name: mailbox ${other.id} is already called "${other.name}"; give this one another name`);
+  };
   const checkPort = async (smtp: SmtpSettings | undefined, exceptId?: number) => {
     if (smtp && (await repo.smtpPortTaken(db, smtp.port, exceptId))) {
       throw new ConflictError(`smtp.port: another SMTP mailbox already listens on port ${smtp.port}`);
@@ -87,6 +94,7 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
 
     async create(input: MailboxInput, actor: Actor) {
       if (input.kind === 'imap' && !input.imap.password) throw new UnprocessableError('password_required', 'imap.password: required for a new IMAP mailbox');
+      await checkName(input.name);
       await checkPort(input.kind === 'smtp' ? input.smtp : undefined);
       const t = now();
       const id = await db.transaction().execute(async (trx) => {
@@ -105,6 +113,7 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
     async replace(id: number, input: MailboxInput, actor: Actor) {
       const current = await load(id);
       if (current.kind !== input.kind) throw new UnprocessableError('kind_change', `kind: mailbox ${id} is ${current.kind}; create a new mailbox for another kind`);
+      if (renamed(current.name, input.name)) await checkName(input.name, id);
       await checkPort(input.kind === 'smtp' ? input.smtp : undefined, id);
       const password = input.kind === 'imap' ? input.imap.password : undefined;
       await db.transaction().execute(async (trx) => {
@@ -120,6 +129,7 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
 
     async patch(id: number, patch: MailboxPatch, actor: Actor) {
       const current = await load(id);
+      if (patch.name !== undefined && renamed(current.name, patch.name)) await checkName(patch.name, id);
       const settings = JSON.parse(current.settings);
       let next: unknown = settings;
       let password: string | undefined;

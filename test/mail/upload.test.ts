@@ -24,6 +24,17 @@ describe('upload path and the durable inbox', () => {
     expect(email.body).toBe('Since this morning the VPN fails.');
   });
 
+  it('keeps mailbox names apart: a second "Support" (any case) is refused naming the first, on create and rename', async () => {
+    const first = await s.admin.post('/api/mailboxes', { name: 'Support', kind: 'upload' });
+    expect(first.status).toBe(201);
+    const again = await s.admin.post('/api/mailboxes', { name: ' support ', kind: 'upload' });
+    expect(again.status).toBe(409);
+    expect(again.body.error.message).toBe(`name: mailbox ${first.body.id} is already called "Support"; give this one another name`);
+    const other = await s.admin.post('/api/mailboxes', { name: 'Sales', kind: 'upload' });
+    expect((await s.admin.patch(`/api/mailboxes/${other.body.id}`, { name: 'SUPPORT' })).status).toBe(409);
+    expect((await s.admin.patch(`/api/mailboxes/${first.body.id}`, { name: 'Support' })).status).toBe(200);
+  });
+
   it('records the same bytes once: 202 for new, 200 with the existing id for a duplicate', async () => {
     const raw = buildMail({ subject: 'Sent twice' });
     const first = await upload(s, mailboxId, raw);

@@ -28,7 +28,10 @@ export function buildMail(o: {
   return Buffer.from(lines.join('\r\n'));
 }
 
-export async function createMailbox(s: WithAdmin, body: Record<string, unknown> = { name: 'Uploads', kind: 'upload' }): Promise<number> {
+let mailboxes = 0;
+
+/** Mailbox names are unique: the default one gets a number. */
+export async function createMailbox(s: WithAdmin, body: Record<string, unknown> = { name: `Uploads ${++mailboxes}`, kind: 'upload' }): Promise<number> {
   const r = await s.admin.post('/api/mailboxes', body);
   if (r.status !== 201) throw new Error(`mailbox create failed: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body.id;
