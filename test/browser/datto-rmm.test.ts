@@ -101,7 +101,15 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await page.getByRole('button', { name: 'Test connection' }).click();
     const result = page.getByTestId('datto-test-result');
     await result.getByText('Connection failed.').waitFor();
+    // Saved and switched on anyway: the page says at once that Datto refuses these credentials.
+    await page.getByRole('button', { name: 'Save credentials' }).click();
+    await page.getByText('Credentials saved').first().waitFor();
+    await page.getByRole('switch', { name: 'Datto RMM enabled' }).click();
+    await page.getByText(/^Enabled, but the connection test failed: .*rejected the API key/).waitFor();
+    await page.getByRole('switch', { name: 'Datto RMM enabled' }).click();
+    await page.locator('.header-meta').getByText('Disabled').waitFor();
 
+    await page.locator('#datto-connection').getByRole('button', { name: 'Replace' }).click();
     await page.getByLabel('API Key Secret').fill(emu.apiSecret);
     await page.getByRole('button', { name: 'Test connection' }).click();
     await result.getByText(`Connected to ${emu.state.account.name}.`).waitFor();

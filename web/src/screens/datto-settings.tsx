@@ -48,6 +48,13 @@ export function DattoSettings() {
   };
   const toggle = useAction(async (enabled: boolean) => {
     await save({ enabled });
+    if (!enabled) return;
+    // Turning it on with credentials Datto refuses would only fail later, job by job: say so now.
+    try {
+      await api.post(`${PATH}/test`, {});
+    } catch (err) {
+      toast(`Enabled, but the connection test failed: ${(err as Error).message}`, 'error');
+    }
   });
 
   if (settings.error) {
