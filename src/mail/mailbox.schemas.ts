@@ -41,6 +41,9 @@ export const smtpSettingsSchema = z.object({ ...smtpFields, maxMessageBytes: smt
 export type SmtpSettings = z.output<typeof smtpSettingsSchema>;
 
 const imapInput = imapSettingsSchema.extend({ password: z.string().min(1).max(1000).optional() });
+
+/** Settings to try before saving; without a password, the one stored for `mailboxId` is used. */
+export const imapTestSchema = z.strictObject({ imap: imapInput, mailboxId: z.number().int().positive().optional() });
 const common = { name: z.string().trim().min(1).max(200), enabled: z.boolean().default(true) };
 
 /** Create or full replace; on replace a missing IMAP password keeps the stored one. */

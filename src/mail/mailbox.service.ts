@@ -1,12 +1,14 @@
+import type { z } from 'zod';
 import type { Actor } from '../core/actor.ts';
 import { audit } from '../core/audit/audit.repository.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { now, type Database } from '../db/database.ts';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import {
-  imapSettingsSchema, smtpSettingsSchema, type ImapSettings, type MailboxInput, type MailboxPatch, type SmtpSettings,
+  imapSettingsSchema, smtpSettingsSchema, type imapTestSchema, type ImapSettings, type MailboxInput, type MailboxPatch, type SmtpSettings,
 } from './mailbox.schemas.ts';
 import * as repo from './mailbox.repository.ts';
+import { checkImap } from './receivers/imap-check.ts';
 
 export type Mailbox = {
   id: number; name: string; kind: 'imap' | 'smtp' | 'upload'; enabled: boolean;
@@ -72,6 +74,17 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
     onChange(listener: (id: number) => void) {
       listeners.add(listener);
       return () => listeners.delete(listener);
+    },
+
+    /** Tries IMAP settings (typed in a form) against the server; the stored password fills a blank one. */
+    async testImap(input: z.output<typeof imapTestSchema>) {
+      let password = input.imap.password;
+      if (!password && input.mailboxId) {
+        const stored = await this.runtime(input.mailboxId);
+        password = stored?.imap?.password ?? undefined;
+      }
+      if (!password) throw new UnprocessableError('password_required', 'imap.password: enter the password to test the connection');
+      return checkImap({ ...input.imap, password });
     },
 
     list: async () => (await repo.listMailboxes(db)).map(presentMailbox),

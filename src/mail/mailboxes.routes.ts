@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { actorOf } from '../http/auth.ts';
 import { boolQuery, idParams } from '../http/schemas.ts';
 import type { HttpApp } from '../integrations/registry.ts';
-import { mailboxInputSchema, mailboxPatchSchema } from './mailbox.schemas.ts';
+import { imapTestSchema, mailboxInputSchema, mailboxPatchSchema } from './mailbox.schemas.ts';
 import type { MailboxService } from './mailbox.service.ts';
 
 export const mailboxShape = z.object({
@@ -23,6 +23,19 @@ export function mailboxesRoutes(app: HttpApp, mailboxes: MailboxService) {
 
   app.get('/api/mailboxes/:id', { schema: { tags: ['email'], params: idParams, response: { 200: mailboxShape } } },
     async (req) => mailboxes.get(req.params.id));
+
+  app.post('/api/mailboxes/test-imap', {
+    config: { access: 'admin' },
+    schema: {
+      tags: ['email'], summary: 'Try IMAP settings before saving them: connect, log in, open the folder (read-only)', body: imapTestSchema,
+      response: {
+        200: z.object({
+          ok: z.literal(true), folder: z.string(), messages: z.number(), afterStore: z.enum(['move', 'flag']),
+          processedFolder: z.enum(['exists', 'will be created']).nullable(),
+        }),
+      },
+    },
+  }, async (req) => mailboxes.testImap(req.body));
 
   app.post('/api/mailboxes', {
     config: { access: 'admin' }, schema: { tags: ['email'], body: mailboxInputSchema, response: { 201: mailboxShape } },

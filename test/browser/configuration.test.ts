@@ -115,6 +115,9 @@ describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, aud
     await page.getByLabel('Port').fill('1');
     await page.getByLabel('Username').fill('support@msp.example');
     await page.getByLabel('Password').fill('imap-secret');
+    // Trying the settings first says what is wrong before anything is saved.
+    await page.getByTestId('imap-test').getByRole('button', { name: 'Test connection' }).click();
+    await page.getByTestId('imap-test').getByText('IMAP server refused the connection').waitFor();
     await page.getByRole('button', { name: 'Add mailbox', exact: true }).last().click();
     await page.getByRole('heading', { name: 'Support inbox' }).waitFor();
     await page.getByText('127.0.0.1:1 (none)').waitFor();

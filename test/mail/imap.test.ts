@@ -36,6 +36,30 @@ describe.skipIf(!!skip)('IMAP receiver against a real dovecot', () => {
     await dovecot?.close();
   });
 
+  it('tests IMAP settings before they are saved, saying what is wrong, and changes nothing on the server', async () => {
+    const imap = { host: dovecot.host, port: dovecot.port, tls: 'none', username: dovecot.user, password: dovecot.password, pollSeconds: 60 };
+    const before = (await dovecot.listFolder()).length;
+    const ok = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, processedFolder: 'Relaydesk/Done' } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body).toMatchObject({ ok: true, folder: 'INBOX', messages: before, afterStore: 'move', processedFolder: 'will be created' });
+    // The stored password of a mailbox fills a blank one.
+    const stored = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, password: undefined }, mailboxId });
+    expect(stored.status, JSON.stringify(stored.body)).toBe(200);
+    expect(stored.body.afterStore).toBe('flag');
+
+    const wrong = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, password: 'not-the-password' } });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error).toMatchObject({ code: 'imap_check_failed', message: expect.stringMatching(/^IMAP login failed/) });
+    const folder = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, folder: 'No such folder' } });
+    expect(folder.status).toBe(422);
+    expect(folder.body.error.message).toMatch(/^IMAP folder "No such folder" cannot be opened/);
+    const refused = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, port: 1 } });
+    expect(refused.body.error.message).toBe('IMAP server refused the connection');
+    const noPassword = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, password: undefined } });
+    expect(noPassword.body.error.code).toBe('password_required');
+    expect((await dovecot.listFolder()).length).toBe(before);
+  });
+
   it('keeps the password write-only and encrypted', async () => {
     const box = (await s.admin.get(`/api/mailboxes/${mailboxId}`)).body;
     expect(box.imap).toMatchObject({ host: dovecot.host, username: dovecot.user, passwordSet: true, folder: 'INBOX', processedFolder: null });

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError } from '../api.ts';
+import { api, ApiError } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { InlineError } from '../components/states.tsx';
@@ -137,6 +137,7 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
             </Field>
           </div>
           <Checkbox label="Verify the server's TLS certificate" hint="(turn off only for a self-signed server you trust)" checked={d.imap.tlsVerify} onChange={(v) => setImap('tlsVerify', v)} />
+          <ImapTest draft={d} mailboxId={initial?.id} />
         </fieldset>
       )}
       {d.kind === 'smtp' && (
@@ -166,5 +167,41 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
         )}
       </div>
     </form>
+  );
+}
+
+type ImapCheck = { folder: string; messages: number; afterStore: 'move' | 'flag'; processedFolder: 'exists' | 'will be created' | null };
+
+/** Tries the typed IMAP settings against the server before they are saved (the stored password fills a blank one). */
+function ImapTest({ draft, mailboxId }: { draft: MailboxDraft; mailboxId?: number }) {
+  const [result, setResult] = useState<ImapCheck | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setResult(null);
+    setError(null);
+    try {
+      const { imap } = bodyOf({ ...draft, kind: 'imap' }) as { imap: Record<string, unknown> };
+      setResult(await api.post<ImapCheck>('/api/mailboxes/test-imap', { imap, ...(mailboxId ? { mailboxId } : {}) }));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="inline-actions" data-testid="imap-test">
+      <button type="button" className="btn btn-small" onClick={() => void run()} disabled={busy || !draft.imap.host.trim() || !draft.imap.username}>
+        {busy ? 'Testing…' : 'Test connection'}
+      </button>
+      {result && (
+        <span className="text-success small">
+          Connected: {result.folder} holds {result.messages} {result.messages === 1 ? 'message' : 'messages'}.{' '}
+          {result.afterStore === 'move' ? `Stored mail will be moved to ${draft.imap.processedFolder.trim()}${result.processedFolder === 'will be created' ? ' (created on first connect)' : ''}.` : 'Stored mail will be marked as read.'}
+        </span>
+      )}
+      <InlineError error={error} />
+    </div>
   );
 }
