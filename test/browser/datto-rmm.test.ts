@@ -294,10 +294,12 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     // The failure appears without a reload.
     await page.getByText('The alert was not resolved in Datto RMM.').first().waitFor({ timeout: 20_000 });
     await page.getByRole('list', { name: 'Ticket history' }).getByText(/Resolving the alert in Datto RMM failed/).waitFor();
+    // One place to act on it: the notice at the top, not again in the history and the alert panel.
+    expect(await page.getByRole('button', { name: 'Retry resolve' }).count()).toBe(1);
     await screenshot(page, 'ticket-resolve-failed');
 
     emu.faults.clear();
-    await page.getByRole('button', { name: 'Retry resolve' }).first().click();
+    await page.getByRole('button', { name: 'Retry resolve' }).click();
     await page.locator('.alert-card').getByText('Resolved in Datto RMM').waitFor({ timeout: 20_000 });
     expect(await page.getByRole('button', { name: 'Retry resolve' }).count()).toBe(0);
     expect(emu.state.alert(alert.alertUid)!.resolved).toBe(true);

@@ -37,7 +37,7 @@ export function RetryResolveButton({ alertUid, onDone }: { alertUid: string; onD
   );
 }
 
-export function DattoAlertPanel({ alert, onChanged }: { alert: DattoAlert; onChanged(): void }) {
+export function DattoAlertPanel({ alert }: { alert: DattoAlert }) {
   const state = RESOLVE[alert.resolveState] ?? { label: alert.resolveState, tone: 'neutral' as Tone };
   return (
     <Card title="Datto RMM alert" className="alert-card">
@@ -70,16 +70,8 @@ export function DattoAlertPanel({ alert, onChanged }: { alert: DattoAlert; onCha
           <pre className="pre-box">{alert.diagnostics}</pre>
         </div>
       )}
-      {alert.resolveState === 'failed' && (
-        <div className="callout callout-danger">
-          <div>
-            <strong>Datto RMM did not resolve this alert.</strong> {alert.lastError ?? 'No reason was recorded.'}
-          </div>
-          <div className="muted">Check the API credentials under Configuration &gt; Integrations &gt; Datto RMM, then retry.</div>
-          <RetryResolveButton alertUid={alert.alertUid} onDone={onChanged} />
-        </div>
-      )}
-      {alert.resolveState !== 'failed' && alert.lastError && <div className="muted small">Last error: {alert.lastError}</div>}
+      {/* A failed resolve is shown, with its Retry button, once: at the top of the ticket. */}
+      {alert.lastError && <div className="muted small">Last error: {alert.lastError}</div>}
       {alert.enrichError && <div className="muted small">Could not read the alert's details from Datto RMM: {alert.enrichError}</div>}
       <DeviceLinks alert={alert} />
     </Card>

@@ -103,7 +103,7 @@ function StatusChange({ data, fallback }: { data: unknown; fallback: string }) {
   );
 }
 
-export function HistoryItem({ action, extra }: { action: TicketAction; extra?: ReactNode }) {
+export function HistoryItem({ action }: { action: TicketAction }) {
   const kind = kindOf(action);
   const who = action.agentName ?? (action.agentId ? `Agent ${action.agentId}` : 'Relaydesk');
   let body: ReactNode;
@@ -127,7 +127,6 @@ export function HistoryItem({ action, extra }: { action: TicketAction; extra?: R
         </time>
       </div>
       <div className="history-body">{body}</div>
-      {extra}
     </li>
   );
 }

@@ -243,8 +243,6 @@ function Attachments({ ticketId }: { ticketId: number }) {
   );
 }
 
-const failedResolveUid = (a: TicketAction) => (a.kind === 'alert_resolve_failed' ? ((a.data as { alertUid?: string } | null)?.alertUid ?? null) : null);
-
 export function TicketPage({ id }: { id: number }) {
   const ticket = useApi<Ticket>(`/api/tickets/${id}`);
   const history = usePaged<TicketAction>(`/api/tickets/${id}/actions`, {}, 100);
@@ -309,16 +307,6 @@ export function TicketPage({ id }: { id: number }) {
   }
   if (!t) return <Loading label="Loading ticket…" />;
   const alert = alerts[0] ?? null;
-  const latestFailure = new Map<string, number>();
-  for (const a of history.items) {
-    const uid = failedResolveUid(a);
-    if (uid) latestFailure.set(uid, a.id);
-  }
-  const retryFor = (a: TicketAction) => {
-    const uid = failedResolveUid(a);
-    if (!uid || latestFailure.get(uid) !== a.id || !alerts.some((x) => x.alertUid === uid && x.resolveState === 'failed')) return undefined;
-    return <RetryResolveButton alertUid={uid} onDone={refresh} />;
-  };
   const failedAlerts = alerts.filter((x) => x.resolveState === 'failed');
 
   return (
@@ -385,7 +373,8 @@ export function TicketPage({ id }: { id: number }) {
       )}
       {failedAlerts.map((f) => (
         <Callout key={f.alertUid} tone="danger" title="The alert was not resolved in Datto RMM.">
-          {f.lastError ?? ''} <RetryResolveButton alertUid={f.alertUid} onDone={refresh} />
+          {f.lastError ?? 'No reason was recorded.'} If the credentials were the problem, fix them under Configuration &gt; Integrations &gt; Datto RMM first.{' '}
+          <RetryResolveButton alertUid={f.alertUid} onDone={refresh} />
         </Callout>
       ))}
 
@@ -406,11 +395,7 @@ export function TicketPage({ id }: { id: number }) {
             <ListStates list={history} errorTitle="Could not load the history" loadingLabel="Loading history…" empty={<Empty title="No history yet" />} />
             <ol className="history" aria-label="Ticket history">
               {history.items.map((a) => (
-                <HistoryItem
-                  key={a.id}
-                  action={a}
-                  extra={retryFor(a)}
-                />
+                <HistoryItem key={a.id} action={a} />
               ))}
             </ol>
             {history.hasMore && <LoadMoreButton list={history} label="Show later entries" busyLabel="Loading…" />}
@@ -420,7 +405,7 @@ export function TicketPage({ id }: { id: number }) {
         <aside className="detail-side">
           {alertError ? <ErrorBox error={alertError} title="Could not load the Datto RMM alert" onRetry={() => setTick((n) => n + 1)} /> : null}
           {alerts.slice(0, 3).map((a) => (
-            <DattoAlertPanel key={a.alertUid} alert={a} onChanged={refresh} />
+            <DattoAlertPanel key={a.alertUid} alert={a} />
           ))}
           {alerts.length > 3 && (
             <p className="muted small">
