@@ -82,8 +82,6 @@ export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser
   };
 }
 
-/** NUL is dropped from everything kept: PostgreSQL text cannot hold it. */
-
 const cleanId = (id: string | undefined | null): string | null => {
   const t = id && storableText(id).trim();
   if (!t) return null;

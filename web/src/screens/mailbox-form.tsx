@@ -3,6 +3,7 @@ import { api, ApiError } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { InlineError } from '../components/states.tsx';
+import { useAction } from '../hooks/use-action.ts';
 import type { ImapTls, Mailbox, MailboxKind } from '../mail-types.ts';
 
 export type MailboxDraft = {
@@ -175,25 +176,15 @@ type ImapCheck = { folder: string; messages: number; afterStore: 'move' | 'flag'
 /** Tries the typed IMAP settings against the server before they are saved (the stored password fills a blank one). */
 function ImapTest({ draft, mailboxId }: { draft: MailboxDraft; mailboxId?: number }) {
   const [result, setResult] = useState<ImapCheck | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    setBusy(true);
+  const test = useAction(async () => {
     setResult(null);
-    setError(null);
-    try {
-      const { imap } = bodyOf({ ...draft, kind: 'imap' }) as { imap: Record<string, unknown> };
-      setResult(await api.post<ImapCheck>('/api/mailboxes/test-imap', { imap, ...(mailboxId ? { mailboxId } : {}) }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const { imap } = bodyOf({ ...draft, kind: 'imap' }) as { imap: Record<string, unknown> };
+    setResult(await api.post<ImapCheck>('/api/mailboxes/test-imap', { imap, ...(mailboxId ? { mailboxId } : {}) }));
+  });
   return (
     <div className="inline-actions" data-testid="imap-test">
-      <button type="button" className="btn btn-small" onClick={() => void run()} disabled={busy || !draft.imap.host.trim() || !draft.imap.username}>
-        {busy ? 'Testing…' : 'Test connection'}
+      <button type="button" className="btn btn-small" onClick={() => void test.run()} disabled={test.busy || !draft.imap.host.trim() || !draft.imap.username}>
+        {test.busy ? 'Testing…' : 'Test connection'}
       </button>
       {result && (
         <span className="text-success small">
@@ -201,7 +192,7 @@ function ImapTest({ draft, mailboxId }: { draft: MailboxDraft; mailboxId?: numbe
           {result.afterStore === 'move' ? `Stored mail will be moved to ${draft.imap.processedFolder.trim()}${result.processedFolder === 'will be created' ? ' (created on first connect)' : ''}.` : 'Stored mail will be marked as read.'}
         </span>
       )}
-      <InlineError error={error} />
+      <InlineError error={test.error} />
     </div>
   );
 }

@@ -11,7 +11,7 @@ import {
 } from './alert.repository.ts';
 import { alertSnapshot, describeAlert } from './alert-details.ts';
 import { decidePlacement, type PreviousTicket } from './alert-placement.ts';
-import { targetsOf, type Targets } from './alert-targets.ts';
+import { placementPatch, targetsOf, type Targets } from './alert-targets.ts';
 import { writeDeferredAlert, type IntakeMemo } from './intake-memo.ts';
 import { anyActiveWindow } from './maintenance-window.repository.ts';
 import { countStormAlert, ongoingStorm, stormKeyOf } from './storm.ts';
@@ -381,15 +381,7 @@ export function createAlertIntake(deps: IntakeDeps) {
           await tickets.addActionIn(trx, ticket.id, 'alert_details', `Alert ${after.alert_uid} in Datto RMM\n\n${describeAlert(alert)}`, actor,
             { alertUid: after.alert_uid, alertContext: alert.alertContext ?? null, priority: alert.priority });
           if (own) {
-            const patch: { customerId?: number; siteId?: number; assetId?: number; priority?: number } = {};
-            if (ticket.customer_id === null && targets.customerId !== null && targets.siteId !== null) {
-              patch.customerId = targets.customerId;
-              patch.siteId = targets.siteId;
-            }
-            const customerAfter = patch.customerId ?? ticket.customer_id;
-            if (ticket.asset_id === null && targets.assetId !== null && (customerAfter === null || customerAfter === targets.customerId)) {
-              patch.assetId = targets.assetId;
-            }
+            const patch: ReturnType<typeof placementPatch> & { priority?: number } = placementPatch(ticket, targets);
             const priority = mapPriority(settings.policies, after.priority);
             if (ticket.agent_touched === 0 && priority !== ticket.priority) patch.priority = priority;
             if (Object.keys(patch).length) await tickets.updateIn(trx, ticket.id, patch, actor, ORIGIN);

@@ -88,10 +88,7 @@ export function createAlertResolveService(ctx: DattoContext, resolveJob: () => J
         }
         const updated = await updateAlert(trx, current.id, { resolve_state: 'pending', last_error: null, updated_at: new Date().toISOString() });
         await enqueueIn(trx, alertUid);
-        if (current.ticket_id) {
-          await ctx.services.tickets.addActionIn(trx, current.ticket_id, 'alert_event', `Retrying to resolve alert ${alertUid} in Datto RMM.`, by,
-            { alertUid });
-        }
+        await ctx.services.tickets.addActionIn(trx, ticket.id, 'alert_event', `Retrying to resolve alert ${alertUid} in Datto RMM.`, by, { alertUid });
         return updated;
       });
       ctx.queue.wake();

@@ -3,7 +3,7 @@ import type { Tx } from '../../../db/database.ts';
 import type { DattoContext } from '../module-part.ts';
 import { openTicketAlertsOfSites } from './alert.repository.ts';
 import { ORIGIN } from './alert-intake.service.ts';
-import { targetsOf } from './alert-targets.ts';
+import { placementPatch, targetsOf } from './alert-targets.ts';
 
 const actor = systemActor('Datto RMM');
 
@@ -18,10 +18,9 @@ export async function placeTicketsOfMappedSites(ctx: DattoContext, trx: Tx, datt
     if (done.has(alert.ticket_id)) continue;
     done.add(alert.ticket_id);
     const targets = await targetsOf(trx, alert);
-    if (targets.customerId === null || targets.siteId === null) continue;
-    await ctx.services.tickets.updateIn(trx, alert.ticket_id, {
-      customerId: targets.customerId, siteId: targets.siteId, ...(alert.ticket_asset_id === null && targets.assetId !== null ? { assetId: targets.assetId } : {}),
-    }, actor, ORIGIN);
+    const patch = placementPatch({ customer_id: null, asset_id: alert.ticket_asset_id }, targets);
+    if (patch.customerId === undefined) continue;
+    await ctx.services.tickets.updateIn(trx, alert.ticket_id, patch, actor, ORIGIN);
     await ctx.services.tickets.addActionIn(trx, alert.ticket_id, 'alert_event',
       `The Datto site ${targets.siteName ?? ''} (${targets.dattoSiteUid}) is now mapped: the ticket's customer and site are filled in from it.`,
       actor, { dattoSiteUid: targets.dattoSiteUid, mapped: true });

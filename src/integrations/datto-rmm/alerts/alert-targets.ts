@@ -53,3 +53,22 @@ export async function targetsOf(
     deviceName: row.device_name ?? device?.hostname ?? null,
   };
 }
+
+/**
+ * What a ticket gets from its alert's targets, only where it is still empty: customer and site
+ * together, and the asset when it belongs to the ticket's customer (or to none).
+ */
+export function placementPatch(
+  ticket: { customer_id: number | null; asset_id: number | null }, targets: Targets,
+): { customerId?: number; siteId?: number; assetId?: number } {
+  const patch: { customerId?: number; siteId?: number; assetId?: number } = {};
+  if (ticket.customer_id === null && targets.customerId !== null && targets.siteId !== null) {
+    patch.customerId = targets.customerId;
+    patch.siteId = targets.siteId;
+  }
+  const customerAfter = patch.customerId ?? ticket.customer_id;
+  if (ticket.asset_id === null && targets.assetId !== null && (customerAfter === null || customerAfter === targets.customerId)) {
+    patch.assetId = targets.assetId;
+  }
+  return patch;
+}
