@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Executor } from '../db/database.ts';
 import type { Logger } from '../logger.ts';
 
 export type JobContext = {
@@ -7,6 +8,13 @@ export type JobContext = {
   logger: Logger;
   /** Records progress readable at GET /api/jobs/:id. */
   progress(done: number, total?: number | null): Promise<void>;
+  /**
+   * Marks this job failed inside the handler's own transaction, so what the handler records about
+   * the failure and the job's state commit together: whoever reads the one sees the other, and a
+   * job queued again under the same unique key right after is not taken for this one. The handler
+   * still throws (a PermanentJobError) for the worker to log and count it.
+   */
+  failIn(trx: Executor, error: string): Promise<void>;
 };
 
 /** A kind of durable job: a name, a payload schema, a retry policy and a handler. */

@@ -77,6 +77,7 @@ export function startWorker(queue: JobQueue, options: WorkerOptions): Worker {
         attempt: job.attempts,
         logger,
         progress: (done, total) => setProgress(queue.db, job.id, done, total, nowIso()),
+        failIn: (trx, error) => markFailed(trx, job.id, queue.workerId, error, nowIso()),
       });
       await markDone(queue.db, job.id, queue.workerId, result, nowIso());
       jobMetrics.completed.inc({ kind: job.kind, outcome: 'done' });

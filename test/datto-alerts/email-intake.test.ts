@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/test-server.ts';
 import { storeRuleUnchecked } from '../support/mail-helpers.ts';
-import { alertMail, FROM, startAlertsEnv, type AlertsEnv } from './alerts-env.ts';
+import { alertMail, emulatorAlert, FROM, startAlertsEnv, type AlertsEnv } from './alerts-env.ts';
 
 const samplesDir = path.resolve(process.cwd(), '../shared/datto-rmm/samples/emails');
 const haveSamples = fs.existsSync(samplesDir);
@@ -251,6 +251,22 @@ describe('Datto RMM alert e-mails', () => {
     }
   });
 
+  it('credentials fixed while an enrichment on the old ones is in flight: it is read on the new ones', async () => {
+    await env.configure({ apiSecret: 'not-the-secret' });
+    env.emu.faults.slow(400, { path: '/auth/oauth/token', count: 1 });
+    const alert = env.emu.state.addAlert({ deviceUid: env.emu.state.devices[2]!.uid, priority: 'Critical', timestamp: Date.now() });
+    const m = await env.mail(alertMail({ uid: alert.alertUid }));
+    await eventually(async () => env.emu.log.entries.some((e) => e.path === '/auth/oauth/token' && e.status === 0) || undefined);
+    // The save finds the enrichment's job running, so it queues nothing; the job itself must notice.
+    await env.configure({ apiSecret: env.emu.apiSecret });
+    const link = await eventually(async () => {
+      const a = await env.alert(alert.alertUid);
+      return a.enrichedAt || a.enrichError ? a : undefined;
+    });
+    expect(link).toMatchObject({ enrichError: null, deviceUid: alert.deviceUid });
+    expect((await env.ticket(m.ticketId!)).priority).toBe(1);
+  });
+
   it('enrichment failing (Datto unknown alert) keeps the ticket and says why', async () => {
     const link = await eventually(async () => {
       const a = await env.alert(UID_01);
@@ -261,5 +277,26 @@ describe('Datto RMM alert e-mails', () => {
     const notes = (await env.actions(link.ticketId)).filter((a) => a.kind === 'alert_event' && /Could not read alert/.test(a.body));
     expect(notes).toHaveLength(1);
     expect((await env.ticket(link.ticketId)).status).toBe('new');
+  });
+
+  it('an alert Datto could not find is open again when it is raised again, and is read again', async () => {
+    const { alertUid: uid, deviceUid } = emulatorAlert(env.emu);
+    env.emu.faults.failNext(1, { method: 'GET', path: `/api/v2/alert/${uid}`, status: 404 });
+    const first = await env.mail(alertMail({ uid }));
+    const unknown = await eventually(async () => {
+      const a = await env.alert(uid);
+      return a.dattoState === 'unknown' ? a : undefined;
+    });
+    expect(unknown).toMatchObject({ enrichedAt: null, enrichError: expect.stringMatching(/does not know this alert/) });
+
+    const again = await env.mail(alertMail({ uid }));
+    expect(again.ticketId).toBe(first.ticketId);
+    const link = await eventually(async () => {
+      const a = await env.alert(uid);
+      return a.enrichedAt ? a : undefined;
+    });
+    expect(link).toMatchObject({ dattoState: 'open', enrichError: null, occurrences: 2, deviceUid });
+    const notes = (await env.actions(first.ticketId!)).filter((a) => a.kind === 'alert_event' && /Could not read alert/.test(a.body));
+    expect(notes).toHaveLength(1);
   });
 });

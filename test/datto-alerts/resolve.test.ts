@@ -138,6 +138,23 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
     expect(ok(uid)).toHaveLength(1);
   });
 
+  it('credentials fixed while a resolve on the old ones is in flight: it is tried again on the new ones, no Retry needed', async () => {
+    const { uid, ticketId } = await raised();
+    // Its enrichment is done first, so the one token request that comes next is the resolve's.
+    await eventually(async () => (await env.alert(uid)).enrichedAt ?? undefined);
+    await env.configure({ apiSecret: 'not-the-secret' });
+    env.emu.faults.slow(400, { path: '/auth/oauth/token', count: 1 });
+    const tokenAsked = () => env.emu.log.entries.some((e) => e.path === '/auth/oauth/token' && e.status === 0);
+    await close(ticketId);
+    await eventually(async () => tokenAsked() || undefined);
+    // The save finds the resolve pending, with its job running, so it queues nothing; the job itself must notice.
+    await env.configure({ apiSecret: env.emu.apiSecret });
+    const link = await settled(uid);
+    expect(link).toMatchObject({ resolveState: 'done', lastError: null });
+    expect(ok(uid)).toHaveLength(1);
+    expect((await env.actions(ticketId)).some((a) => a.kind === 'alert_resolve_failed')).toBe(false);
+  });
+
   it('an alert Datto no longer has (404) counts as resolved', async () => {
     const uid = '9e8d7c6b-5a49-4382-9716-a5b4c3d2e1f0';
     const m = await env.mail(alertMail({ uid }));

@@ -9,6 +9,9 @@ import { createLogger } from '../../src/logger.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 const logger = createLogger('silent');
+const eventuallyTrue = async (check: () => boolean) => {
+  for (let i = 0; i < 400 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+};
 
 describe('durable job queue', () => {
   let s: TestServer;
@@ -43,6 +46,34 @@ describe('durable job queue', () => {
     expect(JSON.parse(job.result!)).toEqual({ ok: true });
     const api = await s.admin.get(`/api/jobs/${id}`);
     expect(api.body).toMatchObject({ state: 'done', progress: { done: 3, total: 3 } });
+  });
+
+  it('a handler that fails its job in its own transaction: once that commits the job is failed, and its unique key is free again', async () => {
+    let letGo = () => {};
+    const held = new Promise<void>((r) => { letGo = r; });
+    const committed: Array<{ state: string; queuedAgain: boolean }> = [];
+    const recording = defineJob({
+      kind: 'test.fails-in-trx', payload: z.object({}),
+      async run(_p, ctx) {
+        if (committed.length) return { queuedAgain: true };
+        await s.ctx.db.transaction().execute((trx) => ctx.failIn(trx, 'recorded with the outcome'));
+        // What another request sees between that commit and the worker's own bookkeeping.
+        const again = await queue.enqueue(recording, {}, { uniqueKey: 'fails-in-trx' });
+        committed.push({ state: (await findJob(s.ctx.db, ctx.jobId))!.state, queuedAgain: again.created });
+        await held;
+        throw new PermanentJobError('recorded with the outcome');
+      },
+    });
+    queue.register(recording);
+    const first = await queue.enqueue(recording, {}, { uniqueKey: 'fails-in-trx' });
+    const w = startWorker(queue, { concurrency: 1, pollMs: 10, logger });
+    await eventuallyTrue(() => committed.length === 1);
+    expect(committed[0]).toEqual({ state: 'failed', queuedAgain: true });
+    letGo();
+    await w.drain();
+    await w.stop();
+    expect(await findJob(s.ctx.db, first.id)).toMatchObject({ state: 'failed', last_error: 'recorded with the outcome' });
+    expect(await findJob(s.ctx.db, first.id + 1)).toMatchObject({ state: 'done', unique_key: 'fails-in-trx' });
   });
 
   it('fails after max attempts or at once on a permanent error, and can be retried', async () => {

@@ -32,11 +32,12 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
   const { db, secretBox, logger } = deps;
   const savedHooks: SettingsSavedHook[] = [];
 
-  const load = async (exec = db): Promise<{ settings: DattoSettings; secrets: DattoSecrets; enabled: boolean }> => {
+  /** `savedAt`: when the settings were last written (null before the first save), which tells one version from the next. */
+  const load = async (exec = db): Promise<{ settings: DattoSettings; secrets: DattoSecrets; enabled: boolean; savedAt: string | null }> => {
     const row = await readSettingsRow(exec);
     const settings = storedSettingsSchema.parse(row ? JSON.parse(row.settings) : {});
     const secrets: DattoSecrets = row?.secrets_enc ? JSON.parse(secretBox.decrypt(row.secrets_enc)) : {};
-    return { settings, secrets, enabled: row?.enabled === 1 };
+    return { settings, secrets, enabled: row?.enabled === 1, savedAt: row?.updated_at ?? null };
   };
 
   const makeClient = (s: { apiUrl: string; apiKey: string; apiSecret?: string }, tuning: ClientTuning = {}): DattoClient => {
@@ -71,8 +72,8 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
     onSaved: (hook: SettingsSavedHook) => savedHooks.push(hook),
 
     /** A client for the saved settings; throws datto_not_configured when they are incomplete. */
-    async client(tuning: ClientTuning = {}): Promise<DattoClient> {
-      const { settings, secrets } = await load();
+    async client(tuning: ClientTuning = {}, saved?: Awaited<ReturnType<typeof load>>): Promise<DattoClient> {
+      const { settings, secrets } = saved ?? await load();
       return makeClient({ ...settings, apiSecret: secrets.apiSecret }, tuning);
     },
 

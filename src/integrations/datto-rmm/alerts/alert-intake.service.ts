@@ -327,13 +327,17 @@ export function createAlertIntake(deps: IntakeDeps) {
       const existing = locked!.alert!;
       if (d.event === 'resolved') return resolvedInDattoIn(trx, existing, settings, viaLabel[d.via], d.at);
 
+      const rereadUnknown = existing.datto_state === 'unknown';
       const row = await updateAlert(trx, existing.id, {
         ...factColumns(existing, facts),
         occurrences: existing.occurrences + 1,
         last_seen_at: at > existing.last_seen_at ? at : existing.last_seen_at,
         via: mergeVia(existing.via, d.via), updated_at: at,
+        // Raised again: Datto has it open, whatever an earlier read or reconciliation could not find.
+        ...(rereadUnknown ? { datto_state: 'open' as const } : {}),
       });
-      if (enabled && !row.enriched_at && !row.enrich_error && !d.alert && row.held_reason !== 'storm') await deps.enqueueEnrichment(trx, uid);
+      const unread = !row.enriched_at && !row.enrich_error;
+      if (enabled && (unread || rereadUnknown) && !d.alert && row.held_reason !== 'storm') await deps.enqueueEnrichment(trx, uid);
 
       if (row.datto_state === 'resolved' || row.resolve_state === 'done') {
         return {

@@ -1,10 +1,25 @@
+import type { Executor } from '../../../db/database.ts';
 import type { DattoClient } from '../client/index.ts';
 import type { DattoContext } from '../module-part.ts';
+import { readSettingsRow } from '../settings.repository.ts';
 
-export type DattoAccessState = { enabled: boolean; client: DattoClient | null; problem: string | null };
-export type DattoAccess = { current(): Promise<DattoAccessState> };
+export type DattoAccessState = {
+  enabled: boolean; client: DattoClient | null; problem: string | null;
+  /** When the settings this state was made from were saved. */
+  savedAt: string | null;
+};
+export type DattoAccess = {
+  current(): Promise<DattoAccessState>;
+  /**
+   * Whether the settings were saved again since `state` was read. A call that failed on settings
+   * since replaced (new credentials, the module turned on) is tried again rather than failed: the
+   * save re-queues failed work, but not work still running on the old settings.
+   */
+  changedSince(exec: Executor, state: DattoAccessState): Promise<boolean>;
+};
 
 const TTL_MS = 2_000;
+export const SETTINGS_CHANGED = 'The Datto RMM settings were saved while the call was made: trying again with the saved ones.';
 
 /**
  * Whether the module is on and a client for the saved settings, reused for a couple of seconds:
@@ -19,17 +34,23 @@ export function createDattoAccess(ctx: DattoContext): DattoAccess {
   return {
     async current(): Promise<DattoAccessState> {
       if (cached && Date.now() - cached.at < TTL_MS) return cached.value;
-      const { enabled } = await ctx.settings.load();
+      const saved = await ctx.settings.load();
+      const { enabled, savedAt } = saved;
       let value: DattoAccessState;
       try {
         // One 429 is waited out in the call; after that the job is rescheduled for Retry-After and
         // gives its worker back, so resolves queued behind a rate limit do not hold up other jobs.
-        value = { enabled, client: await ctx.settings.client({ maxRateLimitWaits: 1 }), problem: enabled ? null : 'the Datto RMM integration is disabled' };
+        const client = await ctx.settings.client({ maxRateLimitWaits: 1 }, saved);
+        value = { enabled, client, problem: enabled ? null : 'the Datto RMM integration is disabled', savedAt };
       } catch (err) {
-        value = { enabled, client: null, problem: (err as Error).message };
+        value = { enabled, client: null, problem: (err as Error).message, savedAt };
       }
       cached = { at: Date.now(), value };
       return value;
+    },
+
+    async changedSince(exec, state) {
+      return ((await readSettingsRow(exec))?.updated_at ?? null) !== state.savedAt;
     },
   };
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { systemActor } from '../../../core/actor.ts';
-import { defineJob, PermanentJobError, RetryJobLater } from '../../../jobs/job-definition.ts';
+import { defineJob, PermanentJobError, RetryJobLater, type JobContext } from '../../../jobs/job-definition.ts';
 import { isDattoApiError, type Alert } from '../client/index.ts';
 import type { DattoContext } from '../module-part.ts';
 import { findAlert, lockAlert, updateAlert } from './alert.repository.ts';
 import type { AlertIntake } from './alert-intake.service.ts';
-import type { DattoAccess } from './datto-access.ts';
+import { SETTINGS_CHANGED, type DattoAccess, type DattoAccessState } from './datto-access.ts';
 
 const actor = systemActor('Datto RMM');
 const MAX_ATTEMPTS = 14;
@@ -17,19 +17,32 @@ export const enrichKey = (alertUid: string) => `datto-enrich:${alertUid}`;
  * so Datto being slow or down never holds a ticket back.
  */
 export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: AlertIntake) {
-  const recordFailure = async (alertUid: string, message: string, final: boolean, unknownToDatto = false) => {
-    await ctx.db.transaction().execute(async (trx) => {
+  /**
+   * Notes a failed read on the alert link; a `final` one also on the ticket, unless the settings
+   * were saved since the call started (false: it is then tried again on the saved ones). `failJob`:
+   * the job ends failed in the same transaction.
+   */
+  const recordFailure = async (
+    alertUid: string, message: string,
+    how: { final: boolean; unknownToDatto?: boolean; failJob?: JobContext; used: DattoAccessState },
+  ): Promise<boolean> => {
+    const { final, unknownToDatto } = how;
+    return ctx.db.transaction().execute(async (trx) => {
+      if (final && (await access.changedSince(trx, how.used))) return false;
+      await how.failJob?.failIn(trx, message);
       const row = await lockAlert(trx, ctx.dialect, alertUid);
-      if (!row) return;
+      if (!row) return true;
       await updateAlert(trx, row.id, {
         enrich_error: message, updated_at: new Date().toISOString(),
         ...(unknownToDatto && row.datto_state === 'open' ? { datto_state: 'unknown' as const } : {}),
       });
-      if (final && row.ticket_id && row.held_reason !== 'storm') {
+      // Said once on the ticket, however often an alert raised again fails the same way.
+      if (final && row.ticket_id && row.held_reason !== 'storm' && row.enrich_error !== message) {
         await ctx.services.tickets.addActionIn(trx, row.ticket_id, 'alert_event',
           `Could not read alert ${alertUid} from Datto RMM: ${message} The ticket keeps what the alert's e-mail or webhook said.`, actor,
           { alertUid, error: message });
       }
+      return true;
     });
   };
 
@@ -40,8 +53,13 @@ export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: A
     backoff: { baseMs: 5_000, maxMs: 30 * 60_000 },
     async run({ alertUid }, job) {
       if (!(await findAlert(ctx.db, alertUid))) return { skipped: 'no such alert' };
-      const { enabled, client, problem } = await access.current();
-      if (!enabled || !client) return { skipped: problem };
+      const used = await access.current();
+      const { enabled, client, problem } = used;
+      if (!enabled || !client) {
+        // Turned on (or configured) meanwhile: the save could not queue this alert again while this job ran.
+        if (await access.changedSince(ctx.db, used)) throw new RetryJobLater(SETTINGS_CHANGED, 0);
+        return { skipped: problem };
+      }
 
       let alert: Alert;
       try {
@@ -49,14 +67,17 @@ export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: A
       } catch (err) {
         if (!isDattoApiError(err)) throw err;
         if (err.kind === 'not-found') {
-          await recordFailure(alertUid, 'Datto RMM does not know this alert (it may have been deleted, or the uid belongs to another account).', true, true);
+          const message = 'Datto RMM does not know this alert (it may have been deleted, or the uid belongs to another account).';
+          if (!(await recordFailure(alertUid, message, { final: true, unknownToDatto: true, used }))) throw new RetryJobLater(SETTINGS_CHANGED, 0);
           return { found: false };
         }
         if (err.kind === 'rate-limited' || err.kind === 'ip-blocked') throw new RetryJobLater(err.message, err.retryAfterMs ?? 60_000);
         const permanent = ['bad-credentials', 'forbidden', 'not-datto', 'invalid-url'].includes(err.kind);
         const final = permanent || job.attempt >= MAX_ATTEMPTS;
-        await recordFailure(alertUid, err.message, final);
-        if (permanent) throw new PermanentJobError(err.message);
+        if (!(await recordFailure(alertUid, err.message, { final, used, ...(final ? { failJob: job } : {}) }))) {
+          throw new RetryJobLater(SETTINGS_CHANGED, 0);
+        }
+        if (final) throw new PermanentJobError(err.message);
         throw err;
       }
 

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { systemActor } from '../../../core/actor.ts';
-import { defineJob, PermanentJobError, RetryJobLater } from '../../../jobs/job-definition.ts';
+import { defineJob, PermanentJobError, RetryJobLater, type JobContext } from '../../../jobs/job-definition.ts';
 import { isDattoApiError, type DattoApiError, type DattoClient } from '../client/index.ts';
 import type { DattoContext } from '../module-part.ts';
 import { findAlert, lockAlert, updateAlert, type AlertRow } from './alert.repository.ts';
-import type { DattoAccess } from './datto-access.ts';
+import { SETTINGS_CHANGED, type DattoAccess, type DattoAccessState } from './datto-access.ts';
 
 const actor = systemActor('Datto RMM');
 export const RESOLVE_MAX_ATTEMPTS = 20;
@@ -44,10 +44,17 @@ export function resolveAlertJob(ctx: DattoContext, access: DattoAccess) {
     });
   };
 
-  const fail = async (alertUid: string, reason: string, called: boolean) => {
-    await ctx.db.transaction().execute(async (trx) => {
+  /**
+   * A failure another attempt will not mend: recorded on the alert link and the ticket, in one
+   * transaction with the job's own failure. When the settings were saved since the call started,
+   * the call is tried again on the saved ones instead.
+   */
+  const fail = async (alertUid: string, reason: string, called: boolean, job: JobContext, used: DattoAccessState): Promise<never> => {
+    const stale = await ctx.db.transaction().execute(async (trx) => {
+      if (await access.changedSince(trx, used)) return true;
+      await job.failIn(trx, reason);
       const row = await lockAlert(trx, ctx.dialect, alertUid);
-      if (!row || row.resolve_state !== 'pending') return;
+      if (!row || row.resolve_state !== 'pending') return false;
       const attempts = row.resolve_attempts + (called ? 1 : 0);
       await updateAlert(trx, row.id, { resolve_state: 'failed', last_error: reason, resolve_attempts: attempts, updated_at: new Date().toISOString() });
       if (row.ticket_id) {
@@ -55,7 +62,10 @@ export function resolveAlertJob(ctx: DattoContext, access: DattoAccess) {
           `Resolving the alert in Datto RMM failed: ${reason} Retry it from Datto RMM > Alerts once the cause is fixed.`, actor,
           { alertUid, attempts, error: reason });
       }
+      return false;
     });
+    if (stale) throw new RetryJobLater(SETTINGS_CHANGED, 0);
+    throw new PermanentJobError(reason);
   };
 
   /** A failed call that will be tried again: counted, and its reason shown on the alert link. */
@@ -84,11 +94,9 @@ export function resolveAlertJob(ctx: DattoContext, access: DattoAccess) {
         await finish(alertUid, 'it was already resolved there', false);
         return { resolved: true, called: false };
       }
-      const { enabled, client, problem } = await access.current();
-      if (!enabled || !client) {
-        await fail(alertUid, `${problem}.`, false);
-        throw new PermanentJobError(problem ?? 'Datto RMM is not configured');
-      }
+      const used = await access.current();
+      const { enabled, client, problem } = used;
+      if (!enabled || !client) return fail(alertUid, `${problem ?? 'Datto RMM is not configured'}.`, false, job, used);
       try {
         await client.resolveAlert(alertUid);
       } catch (err) {
@@ -96,14 +104,14 @@ export function resolveAlertJob(ctx: DattoContext, access: DattoAccess) {
           await noteError(row, (err as Error).message);
           throw err;
         }
-        return handleFailure(err, client, alertUid, row, job.attempt);
+        return handleFailure(err, client, alertUid, row, job, used);
       }
       await finish(alertUid, '', true);
       return { resolved: true, called: true };
     },
   });
 
-  async function handleFailure(err: DattoApiError, client: DattoClient, alertUid: string, row: AlertRow, attempt: number) {
+  async function handleFailure(err: DattoApiError, client: DattoClient, alertUid: string, row: AlertRow, job: JobContext, used: DattoAccessState) {
     if (err.kind === 'not-found') {
       await finish(alertUid, 'Datto RMM no longer has it', true);
       return { resolved: true, gone: true };
@@ -117,13 +125,9 @@ export function resolveAlertJob(ctx: DattoContext, access: DattoAccess) {
       return { resolved: true, called: true };
     }
     if (PERMANENT.includes(err.kind) || (err.kind === 'invalid-response' && err.status !== undefined && err.status < 500)) {
-      await fail(alertUid, err.message, true);
-      throw new PermanentJobError(err.message);
+      return fail(alertUid, err.message, true, job, used);
     }
-    if (attempt >= RESOLVE_MAX_ATTEMPTS) {
-      await fail(alertUid, `${err.message} (gave up after ${attempt} attempts)`, true);
-      throw new PermanentJobError(err.message);
-    }
+    if (job.attempt >= RESOLVE_MAX_ATTEMPTS) return fail(alertUid, `${err.message} (gave up after ${job.attempt} attempts)`, true, job, used);
     await noteError(row, err.message);
     throw err;
   }
