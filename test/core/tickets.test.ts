@@ -155,4 +155,38 @@ describe('tickets API', () => {
     const first = (await s.admin.post(`/api/customers/${bare.id}/sites`, { name: 'Only site' })).body;
     expect(first.isMainSite).toBe(true);
   });
+
+  it('text search finds any piece of the summary, follows edits, and combines with filters and paging', async () => {
+    const make = async (summary: string) => (await s.admin.post('/api/tickets', { summary })).body as { id: number };
+    const disk = await make('Disk C: nearly full on SRV-FILE01');
+    const quoted = await make('Backup job "Nightly" failed');
+    const other = await make('Printer jammed on floor 2');
+    const find = async (q: string, extra = '') =>
+      ((await s.admin.get(`/api/tickets?q=${encodeURIComponent(q)}${extra}`)).body.items as Array<{ id: number }>).map((t) => t.id);
+
+    expect(await find('ly full on srv-f')).toEqual([disk.id]);
+    expect(await find('file01')).toEqual([disk.id]);
+    expect(await find('"nightly"')).toEqual([quoted.id]);
+    expect(await find('nightly" fail')).toEqual([quoted.id]);
+    expect(await find('ob "')).toEqual([quoted.id]);
+    expect(await find('r 2')).toEqual([other.id]);
+    expect(await find('full  on')).toEqual([]);
+    expect(await find('Printer jammed on floor 2 and more')).toEqual([]);
+
+    // An edited summary is found by its new text only.
+    expect((await s.admin.patch(`/api/tickets/${other.id}`, { summary: 'Scanner offline in reception' })).status).toBe(200);
+    expect(await find('jammed')).toEqual([]);
+    expect(await find('CANNER OFF')).toEqual([other.id]);
+
+    // With other filters, and across pages, newest first.
+    const many = [];
+    for (let i = 0; i < 5; i++) many.push(await make(`Patch round ${i}: reboot needed`));
+    await s.admin.post(`/api/tickets/${many[1]!.id}/close`, {});
+    expect(await find('reboot need', '&status=closed')).toEqual([many[1]!.id]);
+    const first = (await s.admin.get(`/api/tickets?q=reboot&limit=2`)).body;
+    const second = (await s.admin.get(`/api/tickets?q=reboot&limit=2&cursor=${first.nextCursor}`)).body;
+    const third = (await s.admin.get(`/api/tickets?q=reboot&limit=2&cursor=${second.nextCursor}`)).body;
+    expect([...first.items, ...second.items, ...third.items].map((t: { id: number }) => t.id)).toEqual(many.map((t) => t.id).reverse());
+    expect(third.nextCursor).toBeNull();
+  });
 });

@@ -1,4 +1,4 @@
-import type { Insertable, InsertObject, Selectable, Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type InsertObject, type Selectable, type Updateable } from 'kysely';
 import type { Dialect, Executor } from '../../db/database.ts';
 import type { DB, TicketActionsTable, TicketsTable } from '../../db/schema.ts';
 import { textMatch } from '../text-match.ts';
@@ -15,6 +15,17 @@ export type TicketFilter = {
 export const SORTS = ['id', 'priority', 'updated_at', 'opened_at'] as const;
 export type SortKey = (typeof SORTS)[number];
 
+/**
+ * Summary contains the text, case-insensitively. On SQLite a needle of three characters or more is
+ * looked up in the trigram index `tickets_fts` (migration 0009) as a phrase, which matches exactly
+ * the summaries that contain it; on PostgreSQL `ilike` uses its trigram index by itself.
+ */
+function summaryContains(dialect: Dialect, needle: string) {
+  if (dialect === 'postgres' || [...needle].length < 3) return textMatch(dialect, 'tickets.summary', needle);
+  const phrase = `"${needle.replace(/"/g, '""')}"`;
+  return (_eb: ExpressionBuilder<any, any>) => sql<boolean>`tickets.id in (select rowid from tickets_fts where tickets_fts match ${phrase})`;
+}
+
 function applyFilter<QB extends { where: (...a: any[]) => QB }>(qb: QB, dialect: Dialect, f: TicketFilter): QB {
   let q = qb;
   if (f.status?.length) q = q.where('tickets.status', 'in', f.status);
@@ -26,7 +37,7 @@ function applyFilter<QB extends { where: (...a: any[]) => QB }>(qb: QB, dialect:
   if (f.source) q = q.where('tickets.source', '=', f.source);
   if (f.priority !== undefined) q = q.where('tickets.priority', '=', f.priority);
   if (f.parentTicketId !== undefined) q = q.where('tickets.parent_ticket_id', '=', f.parentTicketId);
-  if (f.q) q = q.where(textMatch(dialect, 'tickets.summary', f.q));
+  if (f.q) q = q.where(summaryContains(dialect, f.q));
   return q;
 }
 
