@@ -11,7 +11,7 @@ import type { AppContext } from '../app-context.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import { authHook } from './auth.ts';
 import { errorHandler } from './error-handler.ts';
-import { refuseNulInJson } from './nul-guard.ts';
+import { refuseNul } from './nul-guard.ts';
 import { strictBodyValidatorCompiler } from './strict-body.ts';
 import { httpDuration, metricsRegistry } from './metrics.ts';
 import { coreRoutes } from './core-routes.ts';
@@ -61,7 +61,7 @@ export async function buildHttpApp(ctx: AppContext, extraRoutes: RouteSet[] = []
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onRequest', authHook(ctx.services.agents));
-  app.addHook('preValidation', refuseNulInJson);
+  app.addHook('preValidation', refuseNul);
   app.addHook('onResponse', async (request, reply) => {
     httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

@@ -22,11 +22,13 @@ function nulPath(value: unknown, path: string, budget: { left: number }): string
 }
 
 /**
- * JSON bodies may not carry NUL in text: PostgreSQL cannot store it and SQLite would, so it is
- * refused alike on both, naming the field. Raw bodies (mail uploads, webhooks) are not JSON here.
+ * JSON bodies, query strings and path parameters may not carry NUL in text: PostgreSQL cannot store
+ * or compare it and SQLite would, so it is refused alike on both, naming the field. Raw bodies (mail
+ * uploads, webhooks) are not JSON here.
  */
-export async function refuseNulInJson(request: FastifyRequest) {
-  if (request.body === null || typeof request.body !== 'object' || Buffer.isBuffer(request.body)) return;
-  const at = nulPath(request.body, 'body', { left: 10_000 });
+export async function refuseNul(request: FastifyRequest) {
+  const budget = { left: 10_000 };
+  const at = nulPath(request.query, 'querystring', budget) ?? nulPath(request.params, 'params', budget)
+    ?? (request.body !== null && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? nulPath(request.body, 'body', budget) : null);
   if (at) throw new ValidationError(`${at}: text must not contain NUL characters (\\u0000)`);
 }

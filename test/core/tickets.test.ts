@@ -105,6 +105,12 @@ describe('tickets API', () => {
     const nested = await s.admin.post('/api/customers', { name: 'N', mainSiteName: 'S', notes: ['a', 'b\u0000'] });
     expect(nested.status).toBe(400);
     expect(nested.body.error.message).toMatch(/^body\.notes\.1: /);
+    // So are query strings: a search for text with NUL cannot match anything either database stores.
+    for (const url of ['/api/tickets?q=a%00bc', '/api/tickets?q=%00abc', '/api/customers?q=x%00']) {
+      const q = await s.admin.get(url);
+      expect(q.status, url).toBe(400);
+      expect(q.body.error.message).toBe('querystring.q: text must not contain NUL characters (\\u0000)');
+    }
   });
 
   it('gives a ticket without a type the default type, whichever that is now', async () => {
