@@ -50,7 +50,10 @@ export function createDattoAccess(ctx: DattoContext): DattoAccess {
     },
 
     async changedSince(exec, state) {
-      return ((await readSettingsRow(exec))?.updated_at ?? null) !== state.savedAt;
+      const changed = ((await readSettingsRow(exec))?.updated_at ?? null) !== state.savedAt;
+      // Saved by another process, whose save could not drop this one's cache: the next call reads them.
+      if (changed) cached = null;
+      return changed;
     },
   };
 }
