@@ -1,7 +1,7 @@
 import type { Executor, Tx } from '../db/database.ts';
 import type { InboundMail, ReferenceProblem, RuleActionDefinition, RuleActionOutcome } from './rule-action.ts';
 import { addToTicketParamsSchema, createTicketParamsSchema, ignoreParamsSchema } from './email-rule.schemas.ts';
-import { compileRuleRegex, MATCH_LIMITS } from './safe-regex.ts';
+import { compileRuleRegex, MATCH_LIMITS, type RuleRegex } from './safe-regex.ts';
 
 /** How the core actions reach tickets; the mail pipeline hands in its shared "ticket from mail" path. */
 export type MailTicketPort = {
@@ -11,8 +11,8 @@ export type MailTicketPort = {
   referenceProblems(exec: Executor, refs: { ticketTypeId?: number; customerId?: number; siteId?: number; ticketId?: number }): Promise<ReferenceProblem[]>;
 };
 
-const groupPatterns = new Map<string, RegExp | null>();
-function groupPattern(pattern: string): RegExp | null {
+const groupPatterns = new Map<string, RuleRegex | null>();
+function groupPattern(pattern: string): RuleRegex | null {
   let re = groupPatterns.get(pattern);
   if (re === undefined) {
     const check = compileRuleRegex(pattern);
@@ -31,8 +31,7 @@ export function createCoreRuleActions(port: MailTicketPort): RuleActionDefinitio
     async run(trx, mail, p) {
       let threadKey: string | undefined;
       if (p.groupBySubject) {
-        const m = groupPattern(p.groupBySubject)?.exec(mail.subject.slice(0, MATCH_LIMITS.header));
-        const key = m?.slice(1).find((g) => g !== undefined);
+        const key = groupPattern(p.groupBySubject)?.firstGroup(mail.subject.slice(0, MATCH_LIMITS.header));
         if (key) threadKey = `subject:${key.toLowerCase()}`;
       }
       return port.ticketFromMail(trx, mail, { ticketTypeId: p.ticketTypeId, priority: p.priority, customerId: p.customerId, siteId: p.siteId, threadKey });

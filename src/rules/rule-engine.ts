@@ -8,7 +8,7 @@ export type CompiledRule = {
   test(mail: InboundMail, view: MailView): boolean;
 };
 
-/** Lower-cased, capped views of a mail, computed once and shared by every rule. */
+/** Lower-cased views of a mail, computed once and shared by every rule; what regexes see is capped. */
 export type MailView = { from: string[]; to: string[]; cc: string[]; subject: string; body: string; bodyForRegex: string };
 
 export function viewOf(mail: InboundMail): MailView {
@@ -17,7 +17,7 @@ export function viewOf(mail: InboundMail): MailView {
     from: from.map((f) => f.toLowerCase().slice(0, MATCH_LIMITS.header)),
     to: [...mail.to, ...mail.cc].map((a) => a.toLowerCase().slice(0, MATCH_LIMITS.header)),
     cc: mail.cc.map((a) => a.toLowerCase().slice(0, MATCH_LIMITS.header)),
-    subject: mail.subject.toLowerCase().slice(0, MATCH_LIMITS.header),
+    subject: mail.subject.toLowerCase(),
     body: mail.text.toLowerCase(),
     bodyForRegex: mail.text.slice(0, MATCH_LIMITS.body),
   };

@@ -1,65 +1,47 @@
-/**
- * Rule regexes run on every incoming mail, so a pattern that can backtrack catastrophically is
- * refused when the rule is saved, and the text a pattern sees is capped (see MATCH_LIMITS).
- */
-export const MATCH_LIMITS = { header: 2_000, body: 20_000 } as const;
+import { RE2JS } from 're2js';
 
-export type RegexCheck = { ok: true; regex: RegExp } | { ok: false; message: string };
+/**
+ * Rule regexes run on every incoming mail, on text a stranger wrote. They run on RE2 (re2js), whose
+ * matching time grows linearly with the text whatever the pattern, so no pattern can stall the
+ * process the way a backtracking engine does on `(a|a)+b`. RE2 has no back-references or
+ * look-around; a pattern using them is refused when the rule is saved. The text a pattern sees is
+ * capped (MATCH_LIMITS); equals and contains see all of it.
+ */
+export const MATCH_LIMITS = { header: 10_000, body: 20_000 } as const;
+
+export type RuleRegex = {
+  test(text: string): boolean;
+  /** The first capture group that took part in the match, or null when there is no match. */
+  firstGroup(text: string): string | null;
+};
+
+export type RegexCheck = { ok: true; regex: RuleRegex } | { ok: false; message: string };
 
 export function compileRuleRegex(pattern: string): RegexCheck {
   if (pattern.length > 500) return { ok: false, message: 'regex is longer than 500 characters' };
-  let regex: RegExp;
+  let compiled: RE2JS;
   try {
-    regex = new RegExp(pattern, 'i');
+    compiled = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
   } catch (err) {
-    return { ok: false, message: `regex does not compile: ${(err as Error).message}` };
+    const reason = (err as Error).message.replace(/^error parsing regexp: /, '');
+    const unsupported = /\\[1-9]|\\k<|\(\?<?[=!]/.test(pattern)
+      ? ' (back-references and look-around are not supported: rule regexes run on RE2, which never backtracks)'
+      : '';
+    return { ok: false, message: `regex does not compile: ${reason}${unsupported}` };
   }
-  if (/\\[1-9]|\\k</.test(pattern)) return { ok: false, message: 'regex back-references are not allowed' };
-  if (hasNestedQuantifier(pattern)) {
-    return { ok: false, message: 'regex repeats a group that itself repeats (e.g. (a+)+), which can take forever on some input' };
-  }
-  return { ok: true, regex };
-}
-
-/** True when a quantified group contains a quantifier: the shape behind exponential backtracking. */
-function hasNestedQuantifier(pattern: string): boolean {
-  // Per open group: does it contain a quantifier?
-  const stack: boolean[] = [];
-  let lastGroupHadQuantifier = false;
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') {
-      i++;
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') {
-      inClass = true;
-      lastGroupHadQuantifier = false;
-      continue;
-    }
-    if (c === '(') {
-      stack.push(false);
-      continue;
-    }
-    if (c === ')') {
-      const had = stack.pop() ?? false;
-      lastGroupHadQuantifier = had;
-      if (had && stack.length) stack[stack.length - 1] = true;
-      continue;
-    }
-    const isQuantifier = c === '*' || c === '+' || (c === '{' && /^\{\d+,\d*\}/.test(pattern.slice(i)));
-    const unbounded = c === '*' || c === '+' || (c === '{' && /^\{\d+,\}/.test(pattern.slice(i)));
-    if (isQuantifier) {
-      if (pattern[i - 1] === ')' && lastGroupHadQuantifier && unbounded) return true;
-      if (stack.length) stack[stack.length - 1] = true;
-    }
-    if (c !== '?') lastGroupHadQuantifier = false;
-  }
-  return false;
+  return {
+    ok: true,
+    regex: {
+      test: (text) => compiled.matcher(text).find(),
+      firstGroup(text) {
+        const m = compiled.matcher(text);
+        if (!m.find()) return null;
+        for (let g = 1; g <= m.groupCount(); g++) {
+          const value = m.group(g);
+          if (value !== null && value !== undefined) return value;
+        }
+        return null;
+      },
+    },
+  };
 }

@@ -150,6 +150,17 @@ describe('Datto RMM alert e-mails', () => {
     expect((await env.alert(uid)).occurrences).toBe(2);
   });
 
+  it('an alert whose subject runs to thousands of characters (an event log monitor) is still the alert rule\'s', async () => {
+    const uid = '29afdff0-4a3d-47aa-875a-b8a6f0eeca16';
+    const subject = `Alert on device: 10.0.0.1, reason Event Log: ${'Service Control Manager reported an error. '.repeat(60)}- Alert{${uid}}`;
+    expect(subject.length).toBeGreaterThan(2_500);
+    const m = await env.mail(alertMail({ uid, subject }));
+    expect(m).toMatchObject({ state: 'processed', ruleName: 'Datto RMM Alerts' });
+    const link = await env.alert(uid);
+    expect(link.ticketId).toBe(m.ticketId);
+    expect((await env.ticket(m.ticketId!)).summary).toMatch(/^Alert on device: 10\.0\.0\.1, reason Event Log: Service Control Manager/);
+  });
+
   it('"Fwd:"/"FW:" prefixes are not part of the summary', async () => {
     const uid = '1d2e3f40-1111-4222-8333-444455556666';
     const m = await env.mail(alertMail({ uid, subject: `Fwd: FW: Alert on device: 10.1.1.1, reason Ping slow - Alert{${uid}}` }));
