@@ -12,7 +12,7 @@ import type { HttpApp } from '../integrations/registry.ts';
 import { authHook } from './auth.ts';
 import { errorHandler } from './error-handler.ts';
 import { refuseNul } from './nul-guard.ts';
-import { strictBodyValidatorCompiler } from './strict-body.ts';
+import { refuseBodyWithoutSchema, strictBodyValidatorCompiler } from './strict-body.ts';
 import { httpDuration, metricsRegistry } from './metrics.ts';
 import { coreRoutes } from './core-routes.ts';
 
@@ -62,6 +62,7 @@ export async function buildHttpApp(ctx: AppContext, extraRoutes: RouteSet[] = []
 
   app.addHook('onRequest', authHook(ctx.services.agents));
   app.addHook('preValidation', refuseNul);
+  app.addHook('preValidation', refuseBodyWithoutSchema);
   app.addHook('onResponse', async (request, reply) => {
     httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

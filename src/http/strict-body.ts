@@ -1,4 +1,4 @@
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import { ValidationError } from '../errors.ts';
 
@@ -32,3 +32,15 @@ export const strictBodyValidatorCompiler: FastifySchemaCompiler<unknown> = (rout
     return { error: new ValidationError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details) };
   };
 };
+
+/**
+ * A route that takes no body (queue a reconciliation, retry a resolve) refuses a JSON object with
+ * fields rather than ignoring them, as a route with a body schema does; `{}` and no body are fine.
+ */
+export async function refuseBodyWithoutSchema(request: FastifyRequest) {
+  if (request.routeOptions.schema?.body || !isRecord(request.body) || Buffer.isBuffer(request.body)) return;
+  const keys = Object.keys(request.body);
+  if (!keys.length) return;
+  const details = keys.map((k) => ({ field: `body.${k}`, message: 'Unrecognized key: this request takes no body' }));
+  throw new ValidationError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
+}

@@ -114,4 +114,19 @@ describe('reconciliation with Datto RMM', () => {
     expect(env.emu.log.entries.some((e) => e.method === 'GET' && e.path === `/api/v2/alert/${uid}`)).toBe(true);
     expect((await env.ticket(ticketId)).status).toBe('closed');
   });
+
+  it('asking for a reconciliation with the module off, or with fields the request does not take, is refused', async () => {
+    const extra = await env.api.post('/api/integrations/datto-rmm/reconcile', { full: true });
+    expect(extra.status).toBe(400);
+    expect(extra.body.error.message).toBe('body.full: Unrecognized key: this request takes no body');
+    await env.configure({ enabled: false });
+    try {
+      const off = await env.api.post('/api/integrations/datto-rmm/reconcile', {});
+      expect(off.status).toBe(422);
+      expect(off.body.error).toMatchObject({ code: 'datto_disabled', message: expect.stringMatching(/turned off/) });
+    } finally {
+      await env.configure({ enabled: true });
+    }
+    await reconcile();
+  });
 });

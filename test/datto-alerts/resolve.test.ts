@@ -120,6 +120,11 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
     const off = await env.alert(uid);
     expect(off).toMatchObject({ resolveState: 'failed', lastError: expect.stringMatching(/disabled when the ticket was closed/) });
     expect((await env.actions(ticketId)).some((a) => /integration is disabled/.test(a.body))).toBe(true);
+    // Retrying by hand while it is off cannot work: refused, saying what will.
+    const retry = await env.api.post(`/api/integrations/datto-rmm/alerts/${uid}/retry-resolve`);
+    expect(retry.status).toBe(422);
+    expect(retry.body.error).toMatchObject({ code: 'datto_disabled', message: expect.stringMatching(/turning it on retries/) });
+    expect((await env.alert(uid)).resolveState).toBe('failed');
     await env.configure({ enabled: true });
     expect((await settled(uid)).resolveState).toBe('done');
     expect(ok(uid)).toHaveLength(1);

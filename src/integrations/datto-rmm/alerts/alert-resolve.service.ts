@@ -2,7 +2,7 @@ import type { Tx } from '../../../db/database.ts';
 import { systemActor, type Actor } from '../../../core/actor.ts';
 import type { TicketHooks } from '../../../core/tickets/ticket-hooks.ts';
 import type { JobDefinition } from '../../../jobs/job-definition.ts';
-import { ConflictError, NotFoundError } from '../../../errors.ts';
+import { ConflictError, NotFoundError, UnprocessableError } from '../../../errors.ts';
 import type { DattoContext } from '../module-part.ts';
 import { readSettingsRow } from '../settings.repository.ts';
 import { failedResolvesOfClosedTickets, failResolvesOff, lockAlert, markResolvePending, resetResolves, updateAlert, type AlertRow } from './alert.repository.ts';
@@ -85,6 +85,9 @@ export function createAlertResolveService(ctx: DattoContext, resolveJob: () => J
         const ticket = await ctx.services.tickets.load(current.ticket_id, trx);
         if (ticket.status !== 'closed') {
           throw new ConflictError(`Ticket #${ticket.id} of alert ${alertUid} is open: closing it resolves the alert in Datto RMM`);
+        }
+        if ((await readSettingsRow(trx))?.enabled !== 1) {
+          throw new UnprocessableError('datto_disabled', 'The Datto RMM integration is turned off; turning it on retries every failed resolve of a closed ticket');
         }
         const updated = await updateAlert(trx, current.id, { resolve_state: 'pending', last_error: null, updated_at: new Date().toISOString() });
         await enqueueIn(trx, alertUid);

@@ -1,3 +1,4 @@
+import { UnprocessableError } from '../../../errors.ts';
 import type { JobQueue } from '../../../jobs/job-queue.ts';
 import { upsertSchedule, type RecurringJob } from '../../../jobs/scheduler.ts';
 import type { DattoContext, ModulePart } from '../module-part.ts';
@@ -75,6 +76,9 @@ export function createAlertsPart(ctx: DattoContext): ModulePart {
       alertsRoutes(app, ctx, {
         queries, resolves, windows, webhooks,
         async startReconcile() {
+          if (!(await ctx.settings.load()).enabled) {
+            throw new UnprocessableError('datto_disabled', 'The Datto RMM integration is turned off; turn it on before comparing alerts with Datto RMM');
+          }
           const { id } = await ctx.queue.enqueue(reconcile, {}, { uniqueKey: reconcileKey });
           return id;
         },
