@@ -40,7 +40,13 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
 
     // Reopening raises nothing in Datto; closing again does not resolve twice.
     expect((await env.api.patch(`/api/tickets/${ticketId}`, { status: 'in_progress' })).status).toBe(200);
+    // A late e-mail of the resolved alert goes onto the reopened ticket; once it is closed, it is only counted.
+    const late = await env.mail(alertMail({ uid }));
+    expect(late).toMatchObject({ state: 'processed', ticketId });
+    expect((await env.actions(ticketId)).some((a) => a.kind === 'alert_occurrence' && /though the alert was already resolved in Datto RMM/.test(a.body))).toBe(true);
     await close(ticketId);
+    const later = await env.mail(alertMail({ uid }));
+    expect(later).toMatchObject({ state: 'ignored', ticketId: null, reason: expect.stringMatching(/already resolved in Datto RMM when its ticket closed/) });
     await new Promise((r) => setTimeout(r, 300));
     expect(env.resolveCalls(uid)).toHaveLength(1);
     expect((await env.api.post(`/api/integrations/datto-rmm/alerts/${uid}/retry-resolve`)).status).toBe(409);

@@ -340,10 +340,16 @@ export function createAlertIntake(deps: IntakeDeps) {
       if (enabled && (unread || rereadUnknown) && !d.alert && row.held_reason !== 'storm') await deps.enqueueEnrichment(trx, uid);
 
       if (row.datto_state === 'resolved' || row.resolve_state === 'done') {
-        return {
-          outcome: 'ignored', alertUid: uid,
-          reason: row.resolve_state === 'done' ? 'the alert was already resolved in Datto RMM when its ticket closed' : 'the alert is already resolved in Datto RMM',
-        };
+        const why = row.resolve_state === 'done' ? 'the alert was already resolved in Datto RMM when its ticket closed' : 'the alert is already resolved in Datto RMM';
+        // A late delivery opens nothing; but a ticket someone reopened is where its alert's mail belongs.
+        const ticket = row.ticket_id && row.held_reason !== 'storm'
+          ? (locked!.ticket?.id === row.ticket_id ? locked!.ticket : await tickets.load(row.ticket_id, trx))
+          : null;
+        if (ticket && ticket.status !== 'closed') {
+          await addOccurrence(trx, ticket.id, row, d, `Alert raised again: occurrence ${row.occurrences}, though ${why}`);
+          return { outcome: 'ticket_updated', alertUid: uid, ticketId: ticket.id, note: `occurrence ${row.occurrences}; ${why}` };
+        }
+        return { outcome: 'ignored', alertUid: uid, reason: why };
       }
       if (row.ticket_id) {
         const ticket = locked!.ticket?.id === row.ticket_id ? locked!.ticket : await tickets.load(row.ticket_id, trx);
