@@ -43,6 +43,9 @@ function parseStructure<T>(schema: z.ZodType<T>, value: unknown, field: string):
  * untouched, so the user's edits to it win. Takes the caller's executor so a module can call it in
  * the transaction that saves its settings.
  */
+/** Whether the rule a module created under this key exists (it may have been deleted by the user). */
+export const systemRuleExists = async (exec: Executor, systemKey: string): Promise<boolean> => !!(await repo.findRuleBySystemKey(exec, systemKey));
+
 export async function ensureSystemRule(exec: Executor, input: SystemRuleInput): Promise<EmailRule> {
   const existing = await repo.findRuleBySystemKey(exec, input.systemKey);
   if (existing) return presentRule(existing);

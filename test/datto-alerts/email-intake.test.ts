@@ -108,6 +108,11 @@ describe('Datto RMM alert e-mails', () => {
     expect(await fromOf()).toEqual({ field: 'from', operator: 'equals', value: 'noc@rmm.example-msp.com' });
     await env.configure({ alerting: { fromAddress: FROM } });
     expect(await fromOf()).toEqual({ field: 'from', operator: 'equals', value: FROM });
+    // Clearing the address while the rule takes mail from it is refused, saying what to do instead.
+    const cleared = await env.api.put('/api/integrations/datto-rmm', { alerting: { fromAddress: '' } });
+    expect(cleared.status).toBe(400);
+    expect(cleared.body.error.details).toEqual([{ field: 'alerting.fromAddress', message: expect.stringMatching(/disable or delete that rule/) }]);
+    expect((await env.api.get('/api/integrations/datto-rmm')).body.alerting.fromAddress).toBe(FROM);
 
     // Edited: the user points it at another sender; neither another save nor a new address undoes that.
     const mine = { field: 'from', operator: 'equals', value: 'monitoring@rmm.example-msp.com' };

@@ -1,6 +1,7 @@
 import type { Tx } from '../../../db/database.ts';
 import type { EmailRuleCondition } from '../../../rules/email-rule.schemas.ts';
-import { ensureSystemRule, updateSystemRule } from '../../../rules/email-rule.service.ts';
+import { ValidationError } from '../../../errors.ts';
+import { ensureSystemRule, systemRuleExists, updateSystemRule } from '../../../rules/email-rule.service.ts';
 import type { DattoSettings } from '../settings.ts';
 import { ALERT_ACTION } from './alert-rule-action.ts';
 
@@ -34,7 +35,14 @@ function follow(c: EmailRuleCondition, was: DattoSettings['alerting'], now: Datt
  */
 export async function syncSystemRule(trx: Tx, settings: DattoSettings, before: DattoSettings): Promise<void> {
   const a = settings.alerting;
-  if (!a.fromAddress) return;
+  if (!a.fromAddress) {
+    // Clearing it would leave the rule filtering on the old address while the form shows none.
+    if (before.alerting.fromAddress && (await systemRuleExists(trx, SYSTEM_RULE_KEY))) {
+      const message = `the "${SYSTEM_RULE_NAME}" email rule takes alert e-mails from this address; to stop taking them, disable or delete that rule rather than clearing the address`;
+      throw new ValidationError(`alerting.fromAddress: ${message}`, [{ field: 'alerting.fromAddress', message }]);
+    }
+    return;
+  }
   const rule = await ensureSystemRule(trx, {
     systemKey: SYSTEM_RULE_KEY, name: SYSTEM_RULE_NAME, match: 'all', conditions: conditionsFor(a), actions: [{ type: ALERT_ACTION, params: {} }],
     // Monitoring alerts are machine mail (often Auto-Submitted: auto-generated); the From condition keeps this narrow.
