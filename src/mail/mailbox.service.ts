@@ -79,9 +79,11 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
     /** Tries IMAP settings (typed in a form) against the server; the stored password fills a blank one. */
     async testImap(input: z.output<typeof imapTestSchema>) {
       let password = input.imap.password;
-      if (!password && input.mailboxId) {
+      if (input.mailboxId) {
         const stored = await this.runtime(input.mailboxId);
-        password = stored?.imap?.password ?? undefined;
+        if (!stored) throw new NotFoundError('Mailbox', input.mailboxId);
+        if (!stored.imap) throw new UnprocessableError('not_imap', `mailboxId: mailbox ${input.mailboxId} is not an IMAP mailbox, so it has no password to use`);
+        password ||= stored.imap.password ?? undefined;
       }
       if (!password) throw new UnprocessableError('password_required', 'imap.password: enter the password to test the connection');
       return checkImap({ ...input.imap, password });

@@ -57,6 +57,15 @@ describe.skipIf(!!skip)('IMAP receiver against a real dovecot', () => {
     expect(refused.body.error.message).toBe('IMAP server refused the connection');
     const noPassword = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, password: undefined } });
     expect(noPassword.body.error.code).toBe('password_required');
+    // TLS asked of a port that speaks plain IMAP: said in words, not OpenSSL's.
+    const plainPort = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, tls: 'tls' } });
+    expect(plainPort.body.error.message).toBe('IMAP server does not speak TLS on this port: choose STARTTLS or no TLS, or the TLS port (usually 993)');
+    // The mailbox whose password is to be used must exist and be an IMAP one.
+    expect((await s.admin.post('/api/mailboxes/test-imap', { imap, mailboxId: 999_999 })).status).toBe(404);
+    const upload = (await s.admin.post('/api/mailboxes', { name: 'Upload for the IMAP test', kind: 'upload' })).body.id;
+    const notImap = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, password: undefined }, mailboxId: upload });
+    expect(notImap.status).toBe(422);
+    expect(notImap.body.error).toMatchObject({ code: 'not_imap', message: expect.stringMatching(/is not an IMAP mailbox/) });
     expect((await dovecot.listFolder()).length).toBe(before);
   });
 

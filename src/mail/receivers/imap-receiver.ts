@@ -23,7 +23,16 @@ export function describeImapError(err: unknown): string {
   if (e?.authenticationFailed) return `IMAP login failed${e.responseText ? `: ${e.responseText}` : ''}`;
   if (e?.code === 'ECONNREFUSED') return 'IMAP server refused the connection';
   if (e?.code === 'ENOTFOUND') return 'IMAP host not found';
-  return `IMAP error: ${e?.responseText ?? e?.message ?? String(err)}`;
+  if (e?.code === 'ETIMEDOUT' || e?.code === 'CONNECT_TIMEOUT' || e?.code === 'GREETING_TIMEOUT') return 'IMAP server did not answer in time';
+  const text = e?.responseText ?? e?.message ?? String(err);
+  // OpenSSL's own wording ("…:ssl3_get_record:wrong version number:…") means nothing to an admin.
+  if (/wrong version number|packet length too long|unknown protocol/i.test(text)) {
+    return 'IMAP server does not speak TLS on this port: choose STARTTLS or no TLS, or the TLS port (usually 993)';
+  }
+  if (/certificate|self[- ]signed|unable to verify/i.test(text)) {
+    return `IMAP server's TLS certificate is not trusted (${text.trim()}): install a trusted certificate, or turn certificate checking off for this mailbox`;
+  }
+  return `IMAP error: ${text.trim()}`;
 }
 
 /**
