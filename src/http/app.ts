@@ -10,7 +10,7 @@ import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider
 import type { AppContext } from '../app-context.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import { authHook } from './auth.ts';
-import { errorHandler } from './error-handler.ts';
+import { errorHandler, frameworkErrorHandler } from './error-handler.ts';
 import { refuseNul } from './nul-guard.ts';
 import { refuseBodyWithoutSchema, strictBodyValidatorCompiler } from './strict-body.ts';
 import { httpDuration, metricsRegistry } from './metrics.ts';
@@ -29,6 +29,7 @@ export async function buildHttpApp(ctx: AppContext, extraRoutes: RouteSet[] = []
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 30 * 1024 * 1024,
     trustProxy: true,
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(strictBodyValidatorCompiler);

@@ -43,9 +43,30 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return send(reply, 415, { error: { code: 'unsupported_media_type', message: dbMessage } });
   }
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return send(reply, 400, { error: { code: 'invalid_json', message: 'body: not valid JSON (keys named __proto__, or constructor holding prototype, are refused as well)' } });
+  }
+  const framework = frameworkError(code, dbMessage);
+  if (framework) return send(reply, framework.status, { error: framework.error });
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    return send(reply, err.statusCode, { error: { code: code ? code.toLowerCase() : 'bad_request', message: dbMessage } });
+    return send(reply, err.statusCode, { error: { code: code && !code.startsWith('FST_') ? code.toLowerCase() : 'bad_request', message: dbMessage } });
   }
   request.log.error({ err }, 'unhandled error');
   return send(reply, 500, { error: { code: 'internal', message: 'Something went wrong on our side; the error was logged' } });
+}
+
+/** Errors the router raises before any route runs (see `frameworkErrors` in app.ts). */
+function frameworkError(code: string, message: string): { status: number; error: Body['error'] } | null {
+  if (code === 'FST_ERR_BAD_URL') return { status: 400, error: { code: 'bad_url', message: 'The URL is not valid: it has a broken percent-escape' } };
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return { status: 414, error: { code: 'uri_too_long', message: 'A part of the URL path is longer than 100 characters' } };
+  }
+  if (code.startsWith('FST_ERR_')) return { status: 400, error: { code: 'bad_request', message } };
+  return null;
+}
+
+/** For Fastify's `frameworkErrors`: the router's own errors in the same shape as every other. */
+export function frameworkErrorHandler(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const mapped = frameworkError(err.code, err.message) ?? { status: 400, error: { code: 'bad_request', message: err.message } };
+  return send(reply, mapped.status, { error: mapped.error });
 }

@@ -25,6 +25,12 @@ export const strictBodyValidatorCompiler: FastifySchemaCompiler<unknown> = (rout
   if (route.httpPart !== 'body') return validate;
   return (data: unknown) => {
     const result = validate(data) as { value?: unknown; error?: Error };
+    // A body that is JSON but not an object (null, a list, a string): said plainly rather than in
+    // zod's terms. (A request without a body also arrives as null, and passes where a body is optional.)
+    if (result.error && data !== undefined && !isRecord(data)) {
+      const got = data === null ? 'null' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
+      return { error: new ValidationError(`body: a JSON object is required, not ${got}`, [{ field: 'body', message: `a JSON object is required, not ${got}` }]) };
+    }
     if (result.error) return result;
     const unknown = droppedKeys(data, result.value);
     if (!unknown.length) return result;

@@ -142,7 +142,20 @@ describe('tickets API', () => {
     expect([400, 401]).toContain(malformed.status);
     const adminMalformed = await s.admin.post('/api/tickets', '{"summary":', { contentType: 'application/json' });
     expect(adminMalformed.status).toBe(400);
-    expect(adminMalformed.body.error).toBeDefined();
+    expect(adminMalformed.body.error).toMatchObject({ code: 'invalid_json', message: expect.stringMatching(/^body: not valid JSON/) });
+    const poisoned = await s.admin.post('/api/tickets', '{"summary":"x","__proto__":{"admin":true}}', { contentType: 'application/json' });
+    expect(poisoned.body.error).toMatchObject({ code: 'invalid_json', message: expect.stringMatching(/__proto__/) });
+    for (const [body, got] of [['null', 'null'], ['[1]', 'a list'], ['"text"', 'a string']]) {
+      const notObject = await s.admin.post('/api/tickets', body, { contentType: 'application/json' });
+      expect(notObject.status, body).toBe(400);
+      expect(notObject.body.error.message).toBe(`body: a JSON object is required, not ${got}`);
+    }
+    // The router's own errors come in the same shape, without echoing the path back.
+    const long = await s.admin.get(`/api/tickets/${'9'.repeat(5000)}`);
+    expect(long.status).toBe(414);
+    expect(long.body).toEqual({ error: { code: 'uri_too_long', message: 'A part of the URL path is longer than 100 characters' } });
+    const badEscape = await s.admin.get('/api/tickets/%E0%A4%A');
+    expect(badEscape.body).toEqual({ error: { code: 'bad_url', message: 'The URL is not valid: it has a broken percent-escape' } });
     expect((await s.admin.get('/api/no-such-route')).status).toBe(404);
     expect((await s.anonymous.get('/api/no-such-route')).status).toBe(404);
   });
