@@ -59,6 +59,7 @@ describe('closing a ticket resolves its alert in Datto RMM', () => {
     const failed = await settled(uid);
     expect(failed.resolveState).toBe('failed');
     expect(failed.lastError).toMatch(/refused access/);
+    expect(failed.lastError).toContain("(403) (Authenticated user doesn't have access to this resource). The API user");
     expect(failed.resolveAttempts).toBe(1);
     const history = await env.actions(ticketId);
     expect(history.some((a) => a.kind === 'alert_resolve_failed' && a.body.startsWith('Resolving the alert in Datto RMM failed:'))).toBe(true);

@@ -86,8 +86,10 @@ export function dattoError(kind: Exclude<DattoErrorKind, 'invalid-url'>, context
   });
 }
 
+/** Datto's own words, in brackets; their closing full stop is dropped, as the sentence goes on after them. */
 function reason(c: Context): string {
-  return c.detail ? ` (${c.detail})` : '';
+  const detail = c.detail?.trim().replace(/[.\s]+$/, '');
+  return detail ? ` (${detail})` : '';
 }
 
 function waitHint(c: Context): string {
