@@ -179,7 +179,7 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
       const n = await repo.countMessages(db, id);
       if (n > 0 && !opts.force) {
         throw new ConflictError(
-          `Mailbox ${id} holds ${n} received messages; disable it instead, or delete it and its messages with ?force=true `
+          `Mailbox ${id} holds ${n} ${n === 1 ? 'message' : 'messages'} it has received; disable it instead, or delete it and its messages with ?force=true `
           + '(tickets keep their history and attachments, but a reply that refers only to one of those messages will open a new ticket)',
         );
       }
