@@ -23,7 +23,9 @@ describe('Datto RMM webhooks', () => {
     const alert = emulatorAlert(env.emu, { priority: 'Critical' });
     const device = env.emu.state.device(alert.deviceUid)!;
     const d = await env.webhook(raiseBody(alert.alertUid, { deviceUid: device.uid, deviceHostname: device.hostname, alertPriority: 'Critical' }));
-    expect(d).toMatchObject({ state: 'processed', alertUid: alert.alertUid });
+    expect(d).toMatchObject({ state: 'processed', alertUid: alert.alertUid, reason: `created ticket #${d.ticketId}` });
+    const again = await env.webhook(raiseBody(alert.alertUid, { deviceUid: device.uid, alertPriority: 'Critical', timestamp: 'later' }));
+    expect(again).toMatchObject({ state: 'processed', ticketId: d.ticketId, reason: `added to ticket #${d.ticketId} (occurrence 2)` });
     const ticket = await env.ticket(d.ticketId!);
     expect(ticket).toMatchObject({ source: 'webhook', summary: 'Test alert raised', priority: 1 });
     expect(ticket.details).toContain(device.hostname);

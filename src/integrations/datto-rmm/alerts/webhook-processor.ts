@@ -137,7 +137,9 @@ export function createWebhookProcessor(ctx: DattoContext, intake: AlertIntake) {
     batch.outcomes.push({
       id: row.id, alertUid: a.alertUid, state,
       ticketId: 'ticketId' in outcome ? outcome.ticketId : null,
-      reason: outcome.outcome === 'ignored' || outcome.outcome === 'held' ? outcome.reason : outcome.note ?? null,
+      // Worded as the mail trace words it.
+      reason: outcome.outcome === 'ignored' || outcome.outcome === 'held' ? outcome.reason
+        : `${outcome.outcome === 'ticket_created' ? 'created' : 'added to'} ticket #${outcome.ticketId}${outcome.note ? ` (${outcome.note})` : ''}`,
     });
     if (state === 'processed' && row.body_sha256) remember(batch, row.body_sha256, row.id, row.received_at);
   };
