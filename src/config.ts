@@ -1,5 +1,7 @@
-import { z } from 'zod';
+import fs from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
+import { z } from 'zod';
 
 const boolish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -38,9 +40,19 @@ export const configSchema = z.object({
   RELAYDESK_JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** Session lifetime in hours. */
   RELAYDESK_SESSION_HOURS: z.coerce.number().positive().default(12),
+  /**
+   * PEM certificate (with its chain) and private key files for inbound SMTP: when both are set, every
+   * SMTP mailbox offers STARTTLS, so sending servers can encrypt what they deliver.
+   */
+  RELAYDESK_SMTP_TLS_CERT: z.string().min(1).optional(),
+  RELAYDESK_SMTP_TLS_KEY: z.string().min(1).optional(),
 });
 
-export type Config = z.infer<typeof configSchema> & { dataDir: string };
+export type Config = z.infer<typeof configSchema> & {
+  dataDir: string;
+  /** Inbound SMTP's STARTTLS certificate and key, read at boot; null when not configured. */
+  smtpTls: { cert: Buffer; key: Buffer } | null;
+};
 
 export class ConfigError extends Error {}
 
@@ -55,5 +67,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.data.RELAYDESK_ADMIN_EMAIL && !parsed.data.RELAYDESK_ADMIN_PASSWORD) {
     throw new ConfigError('Invalid configuration:\n  RELAYDESK_ADMIN_PASSWORD: required when RELAYDESK_ADMIN_EMAIL is set');
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.RELAYDESK_DATA_DIR) };
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.RELAYDESK_DATA_DIR), smtpTls: readSmtpTls(parsed.data) };
+}
+
+/** Both files or neither; each must be readable PEM, and the key must belong to the certificate. */
+function readSmtpTls(c: { RELAYDESK_SMTP_TLS_CERT?: string; RELAYDESK_SMTP_TLS_KEY?: string }): Config['smtpTls'] {
+  const { RELAYDESK_SMTP_TLS_CERT: certFile, RELAYDESK_SMTP_TLS_KEY: keyFile } = c;
+  if (!certFile && !keyFile) return null;
+  if (!certFile || !keyFile) {
+    const missing = certFile ? 'RELAYDESK_SMTP_TLS_KEY' : 'RELAYDESK_SMTP_TLS_CERT';
+    throw new ConfigError(`Invalid configuration:\n  ${missing}: required when ${certFile ? 'RELAYDESK_SMTP_TLS_CERT' : 'RELAYDESK_SMTP_TLS_KEY'} is set`);
+  }
+  const read = (name: string, file: string) => {
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  const cert = read('RELAYDESK_SMTP_TLS_CERT', certFile);
+  const key = read('RELAYDESK_SMTP_TLS_KEY', keyFile);
+  try {
+    tls.createSecureContext({ cert, key });
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration:\n  RELAYDESK_SMTP_TLS_CERT / RELAYDESK_SMTP_TLS_KEY: not a PEM certificate and its private key (${(err as Error).message})`);
+  }
+  return { cert, key };
 }

@@ -39,7 +39,7 @@ export function createMailPipeline(ctx: AppContext, options: MailPipelineOptions
   });
   wake.fn = () => processor.wake();
   const receivers = createReceiverSupervisor({
-    db: ctx.db, dialect: ctx.dialect, logger: ctx.logger, mailboxes, inbox, host: ctx.config.HOST, workerId: ctx.queue.workerId,
+    db: ctx.db, dialect: ctx.dialect, logger: ctx.logger, mailboxes, inbox, host: ctx.config.HOST, smtpTls: ctx.config.smtpTls, workerId: ctx.queue.workerId,
   });
 
   return {

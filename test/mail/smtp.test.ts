@@ -1,6 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startSmtpReceiver } from '../../src/mail/receivers/smtp-receiver.ts';
 import { eventually, startTestServer, type TestServer } from '../support/test-server.ts';
@@ -133,5 +138,62 @@ describe('SMTP receiver when the message cannot be stored', () => {
     } finally {
       await s.stop();
     }
+  });
+
+  describe('STARTTLS, with a certificate and key configured', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'relaydesk-smtp-tls-'));
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    const haveOpenssl = (() => {
+      try {
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=relaydesk.test'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    if (!haveOpenssl) console.warn('STARTTLS tests skipped: the openssl command is not available to make a test certificate');
+
+    it.skipIf(!haveOpenssl)('offers STARTTLS and stores what arrives encrypted; plain SMTP still works', async () => {
+      const tlsServer = await startTestServer({ env: { RELAYDESK_SMTP_TLS_CERT: cert, RELAYDESK_SMTP_TLS_KEY: key } });
+      try {
+        const tlsPort = await freePort();
+        const id = await createMailbox(tlsServer, { name: 'TLS SMTP', kind: 'smtp', smtp: { port: tlsPort, addresses: ['secure@example.test'] } });
+        await eventually(async () => (await tlsServer.admin.get(`/api/mailboxes/${id}`)).body.health.connected);
+        // requireTLS: the client refuses to send unless STARTTLS succeeds first.
+        const transport = nodemailer.createTransport({ host: '127.0.0.1', port: tlsPort, secure: false, requireTLS: true, tls: { rejectUnauthorized: false } });
+        const info = await transport.sendMail({ envelope: { from: 'a@example.com', to: ['secure@example.test'] }, raw: buildMail({ subject: 'Over TLS', messageId: '<tls-1@example.com>' }) });
+        expect(info.response).toMatch(/^250 .*stored as message/);
+        const row = await tlsServer.ctx.db.selectFrom('inbound_messages').select('id').where('message_id', '=', '<tls-1@example.com>').executeTakeFirst();
+        expect(row).toBeDefined();
+        const plain = await send(tlsPort, 'secure@example.test', buildMail({ subject: 'In clear', messageId: '<tls-2@example.com>' }));
+        expect(plain.response).toMatch(/^250 /);
+      } finally {
+        await tlsServer.stop();
+      }
+    });
+
+    it('without a certificate, a client that requires TLS is refused it', async () => {
+      const plainPort = await freePort();
+      const receiver = await startSmtpReceiver({
+        mailboxId: 1, host: '127.0.0.1', logger: createLogger('silent'), health: async () => {},
+        settings: { port: plainPort, addresses: ['helpdesk@example.test'], maxMessageBytes: 1024 * 1024 },
+        store: async () => ({ id: 1, state: 'received', duplicate: false }),
+      });
+      try {
+        const requiring = nodemailer.createTransport({ host: '127.0.0.1', port: plainPort, secure: false, requireTLS: true });
+        await expect(requiring.sendMail({ envelope: { from: 'a@example.com', to: ['helpdesk@example.test'] }, raw: buildMail({ subject: 'x' }) }))
+          .rejects.toThrow(/STARTTLS/i);
+      } finally {
+        await receiver.stop();
+      }
+    });
+
+    it.skipIf(!haveOpenssl)('a missing, unreadable or mismatched certificate stops the boot with a clear message', () => {
+      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: cert })).toThrow(/RELAYDESK_SMTP_TLS_KEY: required when RELAYDESK_SMTP_TLS_CERT is set/);
+      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: path.join(dir, 'nope.pem'), RELAYDESK_SMTP_TLS_KEY: key })).toThrow(/RELAYDESK_SMTP_TLS_CERT: cannot read .*ENOENT/);
+      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: key, RELAYDESK_SMTP_TLS_KEY: cert })).toThrow(ConfigError);
+      expect(loadConfig({ RELAYDESK_SMTP_TLS_CERT: cert, RELAYDESK_SMTP_TLS_KEY: key }).smtpTls?.cert.toString()).toMatch(/BEGIN CERTIFICATE/);
+    });
   });
 });

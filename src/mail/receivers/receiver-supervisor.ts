@@ -10,6 +10,8 @@ export type ReceiverSupervisorDeps = {
   db: Database; dialect: Dialect; logger: Logger; mailboxes: MailboxService; inbox: InboxService;
   /** Interface inbound SMTP listens on. */
   host: string;
+  /** STARTTLS certificate and key for inbound SMTP. */
+  smtpTls?: { cert: Buffer; key: Buffer } | null;
   workerId: string;
   /** How often to look for mailbox changes made by other instances. */
   reconcileMs?: number;
@@ -32,7 +34,7 @@ export function createReceiverSupervisor(d: ReceiverSupervisorDeps) {
     const health = (h: { connected: boolean; lastError: string | null }) => d.mailboxes.setHealth(id, h).then(() => {});
     if (m.kind === 'smtp' && m.smtp) {
       return startSmtpReceiver({
-        mailboxId: id, settings: m.smtp, host: d.host, logger: log, health,
+        mailboxId: id, settings: m.smtp, host: d.host, tls: d.smtpTls, logger: log, health,
         store: (raw) => d.inbox.receive(id, raw, 'smtp'),
       });
     }

@@ -7,6 +7,8 @@ export type SmtpReceiverDeps = {
   mailboxId: number;
   settings: SmtpSettings;
   host: string;
+  /** Certificate and key to offer STARTTLS with; without them the server speaks plain SMTP only. */
+  tls?: { cert: Buffer; key: Buffer } | null;
   logger: Logger;
   /** Stores the message durably; the client gets 250 only after this resolved. */
   store(raw: Buffer): Promise<Receipt>;
@@ -29,7 +31,8 @@ export async function startSmtpReceiver(d: SmtpReceiverDeps): Promise<Receiver> 
     banner: 'Relaydesk inbound mail',
     size: d.settings.maxMessageBytes,
     authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
+    disabledCommands: d.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(d.tls ? { key: d.tls.key, cert: d.tls.cert } : {}),
     logger: false,
     maxClients: 200,
     socketTimeout: 120_000,
