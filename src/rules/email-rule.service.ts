@@ -112,8 +112,8 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
     });
   };
 
-  /** What the rule names must exist: a mailbox of a condition, the rows an action's parameters name. */
-  const checkReferences = async (exec: Executor, conditions: EmailRuleCondition[] | undefined, list: EmailRuleAction[] | undefined) => {
+  /** What the rule names that does not exist: a mailbox of a condition, the rows an action's parameters name. */
+  const referenceProblems = async (exec: Executor, conditions: EmailRuleCondition[] | undefined, list: EmailRuleAction[] | undefined) => {
     const problems: Array<{ field: string; message: string; code: string }> = [];
     for (const [i, c] of (conditions ?? []).entries()) {
       if (c.field === 'mailbox' && !(await exec.selectFrom('mailboxes').select('id').where('id', '=', c.value).executeTakeFirst())) {
@@ -125,11 +125,27 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
       const found = await known.get(a.type)?.checkReferences?.(exec, a.params);
       for (const p of found ?? []) problems.push({ field: `actions.${i}.params.${p.field}`, message: p.message, code: p.code ?? 'unknown_reference' });
     }
+    return problems;
+  };
+
+  /** A save may not name what does not exist. */
+  const checkReferences = async (exec: Executor, conditions: EmailRuleCondition[] | undefined, list: EmailRuleAction[] | undefined) => {
+    const problems = await referenceProblems(exec, conditions, list);
     // The same codes as the ticket API: unknown_reference, or site_not_of_customer when that is all that is wrong.
     if (problems.length) {
       const code = problems.every((p) => p.code === problems[0]!.code) ? problems[0]!.code : 'unknown_reference';
       throw new UnprocessableError(code, problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems.map(({ field, message }) => ({ field, message })));
     }
+  };
+
+  /**
+   * A rule as the API shows it, with what it names that is gone since it was saved (a mailbox
+   * deleted with force): such a condition matches no mail, which the rules list should say.
+   */
+  const withProblems = async (exec: Executor, row: repo.EmailRuleRow): Promise<EmailRule & { problems: Array<{ field: string; message: string }> }> => {
+    const rule = presentRule(row);
+    const problems = await referenceProblems(exec, rule.conditions, rule.actions);
+    return { ...rule, problems: problems.map(({ field, message }) => ({ field, message })) };
   };
 
   return {
@@ -138,9 +154,9 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
       type: a.type, label: a.label, takesParams: !(a.params instanceof z.ZodObject && Object.keys(a.params.shape).length === 0),
     })),
 
-    list: async () => (await repo.listRules(db)).map(presentRule),
+    list: async () => Promise.all((await repo.listRules(db)).map((r) => withProblems(db, r))),
 
-    get: async (id: number) => presentRule(await load(db, id)),
+    get: async (id: number) => withProblems(db, await load(db, id)),
 
     async create(input: EmailRuleCreate, actor: Actor) {
       const checked = checkActions(input.actions);
@@ -154,7 +170,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
           system_key: null, created_at: t, updated_at: t,
         });
         await audit(trx, actor, { action: 'email_rule.create', entity: 'email_rule', entityId: row.id, changes: input });
-        return presentRule(row);
+        return withProblems(trx, row);
       });
     },
 
@@ -172,7 +188,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
         if (patch.acceptAutomated !== undefined) set.accept_automated = patch.acceptAutomated ? 1 : 0;
         const row = await repo.updateRule(trx, id, set);
         await audit(trx, actor, { action: 'email_rule.update', entity: 'email_rule', entityId: id, changes: patch });
-        return presentRule(row);
+        return withProblems(trx, row);
       });
     },
 
@@ -205,7 +221,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
         const t = now();
         for (const [i, id] of ids.entries()) await repo.updateRule(trx, id, { position: i + 1, updated_at: t });
         await audit(trx, actor, { action: 'email_rule.reorder', entity: 'email_rule', changes: { ids } });
-        return (await repo.listRules(trx)).map(presentRule);
+        return Promise.all((await repo.listRules(trx)).map((r) => withProblems(trx, r)));
       });
     },
   };

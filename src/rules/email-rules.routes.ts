@@ -9,6 +9,8 @@ const ruleShape = z.object({
   id: z.number(), name: z.string(), position: z.number(), enabled: z.boolean(), match: z.enum(['all', 'any']),
   conditions: z.array(z.object({ field: z.string(), operator: z.string(), value: z.union([z.string(), z.number()]) })),
   actions: z.array(emailRuleActionSchema), acceptAutomated: z.boolean(), systemKey: z.string().nullable(), createdAt: z.string(), updatedAt: z.string(),
+  /** What the rule names that no longer exists (e.g. a mailbox deleted with force); such a rule cannot work as saved. */
+  problems: z.array(z.object({ field: z.string(), message: z.string() })),
 });
 const listShape = z.object({ items: z.array(ruleShape), nextCursor: z.null() });
 

@@ -96,7 +96,17 @@ describe('email rules', () => {
     expect(patched.status).toBe(422);
     expect(patched.body.error.message).toBe('actions.0.params.customerId: no customer 999999');
     expect((await s.admin.get(`/api/email-rules/${ok.id}`)).body.actions[0].params).toEqual({ customerId: c1.id, siteId: c1.mainSiteId });
+    expect(ok.problems).toEqual([]);
     await s.admin.delete(`/api/email-rules/${ok.id}`);
+
+    // A mailbox deleted with force leaves the rule naming it: the rule says so, in the list and on its own.
+    const doomed = await createMailbox(s, { name: 'Doomed', kind: 'upload' });
+    const orphan = await rule({ name: 'orphan', conditions: [{ field: 'mailbox', value: doomed }], actions: [{ type: 'ignore' }] });
+    expect((await s.admin.delete(`/api/mailboxes/${doomed}?force=true`)).status).toBe(204);
+    const expected = [{ field: 'conditions.0.value', message: `no mailbox ${doomed}` }];
+    expect((await s.admin.get(`/api/email-rules/${orphan.id}`)).body.problems).toEqual(expected);
+    expect(((await s.admin.get('/api/email-rules')).body.items as any[]).find((r) => r.id === orphan.id).problems).toEqual(expected);
+    await s.admin.delete(`/api/email-rules/${orphan.id}`);
   });
 
   it('acceptAutomated: defaults to false, is created, patched, replaced and listed; a non-boolean is refused naming the field', async () => {
