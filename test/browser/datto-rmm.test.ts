@@ -347,7 +347,7 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await page.getByLabel('Operator of condition 4').selectOption({ label: 'matches regex' });
     await page.getByLabel('Value of condition 4').fill('Device:(');
     await page.getByRole('button', { name: 'Save rule' }).click();
-    const refused = page.locator('.sticky-actions').getByText(/conditions\.3\.value: regex does not compile/);
+    const refused = page.locator('.sticky-actions').getByText(/Condition 4 \(value\): regex does not compile/);
     await refused.waitFor();
     expect(await refused.isVisible()).toBe(true);
     await page.getByLabel('Operator of condition 4').selectOption({ label: 'contains' });

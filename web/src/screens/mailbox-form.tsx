@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, type FieldLabels } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { InlineError } from '../components/states.tsx';
@@ -47,6 +47,12 @@ export function bodyOf(d: MailboxDraft) {
   return common;
 }
 
+/** The form's names for the request's field paths, for its error messages. */
+const LABELS: FieldLabels = {
+  name: 'Name', kind: 'Kind', imap: '', smtp: '', host: 'Host', port: 'Port', tls: 'Security', username: 'Username', password: 'Password',
+  folder: 'Folder', processedFolder: 'Move processed mail to', pollSeconds: 'Check every (seconds)', addresses: 'Accepted addresses',
+};
+
 const DEFAULT_PORT: Record<ImapTls, number> = { tls: 993, starttls: 143, none: 143 };
 
 export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
@@ -69,8 +75,8 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
     try {
       await onSubmit(d);
     } catch (err) {
-      if (err instanceof ApiError) setFields(err.fieldErrors());
-      setError(err);
+      if (err instanceof ApiError) setFields(err.fieldErrors(LABELS));
+      setError(err instanceof ApiError ? err.withLabels(LABELS) : err);
     } finally {
       setBusy(false);
     }
