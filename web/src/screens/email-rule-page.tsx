@@ -176,6 +176,10 @@ export function EmailRulePage({ id }: { id: number | null }) {
   const rule = useApi<EmailRule>(id ? `/api/email-rules/${id}` : null);
   const types = useApi<{ items: ActionType[] }>('/api/email-rules/action-types');
   const mailboxes = useApi<{ items: Mailbox[] }>('/api/mailboxes');
+  // The rule's place in the order, as the rules list counts it (positions are a sort key, with gaps and below 1).
+  const all = useApi<{ items: EmailRule[] }>(id ? '/api/email-rules' : null);
+  const ordered = [...(all.data?.items ?? [])].sort((a, b) => a.position - b.position);
+  const place = ordered.findIndex((r) => r.id === id) + 1;
   const [draft, setDraft] = useState<Draft | null>(id ? null : emptyDraft());
   const [fields, setFields] = useState<Record<string, string>>({});
   useTitle(id ? rule.data?.name ?? 'Email rule' : 'New email rule');
@@ -237,10 +241,10 @@ export function EmailRulePage({ id }: { id: number | null }) {
           )
         }
       >
-        {rule.data?.systemKey && (
+        {rule.data && (rule.data.systemKey || place > 0) && (
           <div className="header-meta">
-            <Badge tone="purple">Integration rule</Badge>
-            <span className="muted small">Position {rule.data.position}</span>
+            {rule.data.systemKey && <Badge tone="purple">Integration rule</Badge>}
+            {place > 0 && <span className="muted small">Rule {place} of {ordered.length} in the order</span>}
           </div>
         )}
       </PageHeader>
