@@ -46,6 +46,12 @@ const LABELS: FieldLabels = {
 type ParamsProps = { params: Record<string, unknown>; onChange(p: Record<string, unknown>): void; index: number; errors: Record<string, string> };
 
 const optNum = (v: unknown) => (typeof v === 'number' ? v : null);
+/** "Datto RMM alert (one ticket per alert, linked to Datto)" → the name for the menu and the explanation beside it. */
+function splitLabel(label: string): [string, string | null] {
+  const m = /^(.+?) \((.+)\)$/.exec(label);
+  return m ? [m[1]!, m[2]!.replace(/^./, (c) => c.toUpperCase())] : [label, null];
+}
+
 function withParam(params: Record<string, unknown>, key: string, value: unknown) {
   const next = { ...params };
   if (value === null || value === undefined || value === '') delete next[key];
@@ -303,8 +309,8 @@ export function EmailRulePage({ id }: { id: number | null }) {
                   <select id={`at-${i}`} value={a.type} onChange={(e) => setAction(i, { type: e.target.value, params: {} })}>
                     {!actionTypes.some((t) => t.type === a.type) && <option value={a.type}>{a.type}</option>}
                     {actionTypes.map((t) => (
-                      <option key={t.type} value={t.type}>
-                        {t.label}
+                      <option key={t.type} value={t.type} title={t.label}>
+                        {splitLabel(t.label)[0]}
                       </option>
                     ))}
                   </select>
@@ -314,6 +320,9 @@ export function EmailRulePage({ id }: { id: number | null }) {
                     </button>
                   )}
                 </div>
+                {splitLabel(actionTypes.find((t) => t.type === a.type)?.label ?? '')[1] && (
+                  <p className="field-hint action-hint">{splitLabel(actionTypes.find((t) => t.type === a.type)!.label)[1]}.</p>
+                )}
                 <ActionParams type={a.type} takesParams={actionTypes.find((t) => t.type === a.type)?.takesParams !== false} index={i} errors={fields} params={a.params ?? {}} onChange={(params) => setAction(i, { ...a, params })} />
               </li>
             ))}

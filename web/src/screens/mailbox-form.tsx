@@ -53,6 +53,12 @@ const LABELS: FieldLabels = {
   folder: 'Folder', processedFolder: 'Move processed mail to', pollSeconds: 'Check every (seconds)', addresses: 'Accepted addresses',
 };
 
+const KIND_HINT: Record<MailboxKind, string> = {
+  imap: 'Relaydesk fetches mail from a mail server.',
+  smtp: 'Mail servers deliver to Relaydesk.',
+  upload: '.eml files sent through the API or this page.',
+};
+
 const DEFAULT_PORT: Record<ImapTls, number> = { tls: 993, starttls: 143, none: 143 };
 
 export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
@@ -84,22 +90,22 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
 
   return (
     <form onSubmit={submit} className="mailbox-form">
-      <div className="form-grid">
+      <div className="form-grid form-grid-aligned">
         <Field label="Name" error={fields.name}>
           <input value={d.name} onChange={(e) => setD({ ...d, name: e.target.value })} required placeholder="Datto alerts" />
         </Field>
-        <Field label="Kind" hint={initial ? 'The kind of a mailbox cannot change.' : undefined}>
+        <Field label="Kind" hint={`${KIND_HINT[d.kind]}${initial ? ' The kind of a mailbox cannot change.' : ''}`}>
           <select value={d.kind} onChange={(e) => setD({ ...d, kind: e.target.value as MailboxKind })} disabled={!!initial}>
-            <option value="imap">IMAP: Relaydesk fetches from a mail server</option>
-            <option value="smtp">SMTP: mail servers deliver to Relaydesk</option>
-            <option value="upload">Upload: .eml files sent through the API or this page</option>
+            <option value="imap">IMAP</option>
+            <option value="smtp">SMTP</option>
+            <option value="upload">Upload</option>
           </select>
         </Field>
       </div>
       {d.kind === 'imap' && (
         <fieldset className="fieldset">
           <legend>IMAP server</legend>
-          <div className="form-grid">
+          <div className="form-grid form-grid-aligned">
             <Field label="Host" error={fields.host}>
               <input value={d.imap.host} onChange={(e) => setImap('host', e.target.value)} required placeholder="imap.example.com" spellCheck={false} />
             </Field>
@@ -150,7 +156,7 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
       {d.kind === 'smtp' && (
         <fieldset className="fieldset">
           <legend>SMTP listener</legend>
-          <div className="form-grid">
+          <div className="form-grid form-grid-aligned">
             <Field label="Port" hint="Relaydesk listens on this port; point your mail server's forwarding at it." error={fields.port}>
               <input type="number" min={1} max={65535} value={d.smtp.port} onChange={(e) => setD({ ...d, smtp: { ...d.smtp, port: Number(e.target.value) } })} required />
             </Field>

@@ -43,7 +43,7 @@ export function AlertingSection({ settings, save, onChanged }: { settings: Datto
   return (
     <Card title="Alerting" id="datto-alerting">
       <form onSubmit={submit}>
-        <div className="form-grid">
+        <div className="form-grid form-grid-aligned">
           <Field label="Mailbox" hint={mailboxes.error ? 'Mailboxes could not be loaded.' : 'Where Datto RMM sends its alert e-mails.'}>
             <select value={mailboxId ?? ''} onChange={(e) => setMailboxId(e.target.value ? Number(e.target.value) : null)} disabled={!mailboxes.data}>
               <option value="">— Any mailbox —</option>

@@ -73,7 +73,7 @@ export function ConnectionSection({ settings, save }: { settings: DattoSettings;
   return (
     <Card title="API connection" id="datto-connection">
       <form onSubmit={submit}>
-        <div className="form-grid">
+        <div className="form-grid form-grid-aligned">
           <Field label="API URL" hint="Shown in Datto RMM under Setup > Global Settings > Access Control once API access is on, e.g. https://merlot-api.centrastage.net">
             <input type="url" value={apiUrl} onChange={(e) => setApiUrl(e.target.value)} placeholder="https://merlot-api.centrastage.net" autoComplete="off" spellCheck={false} />
           </Field>

@@ -58,7 +58,7 @@ function NewWindowForm({ onCreated }: { onCreated(): void }) {
   return (
     <form onSubmit={submit} className="subsection">
       <h3>New window</h3>
-      <div className="form-grid">
+      <div className="form-grid form-grid-aligned">
         <Field label="Name" error={fields.name}>
           <input value={name} onChange={(e) => setName(e.target.value)} required placeholder="Server patching" />
         </Field>
