@@ -9,7 +9,7 @@ import { toast } from '../components/toasts.tsx';
 import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import type { ActionType, ConditionField, ConditionOperator, EmailRule, Mailbox, RuleAction, RuleCondition } from '../mail-types.ts';
-import { Link, navigate } from '../router.tsx';
+import { Link, navigate, useLeaveWarning } from '../router.tsx';
 
 const FIELDS: Array<[ConditionField, string]> = [
   ['from', 'From'],
@@ -208,13 +208,15 @@ export function EmailRulePage({ id }: { id: number | null }) {
       throw err.withLabels(LABELS);
     }
   });
+  const baseline = id ? (rule.data ? draftOf(rule.data) : null) : emptyDraft();
+  useLeaveWarning(!!draft && !!baseline && JSON.stringify(draft) !== JSON.stringify(baseline) && !save.busy);
   const remove = useAction(async () => {
     const r = rule.data!;
     const system = !!r.systemKey;
     if (!window.confirm(system ? `“${r.name}” belongs to an integration. Deleting it stops that integration from making tickets from e-mail until its settings are saved again. Delete anyway?` : `Delete the rule “${r.name}”?`)) return;
     await api.del(`/api/email-rules/${r.id}${system ? '?force=true' : ''}`);
     toast(`Rule “${r.name}” deleted`);
-    navigate('/config/email/rules', { replace: true });
+    navigate('/config/email/rules', { replace: true, force: true });
   });
 
   if (rule.error) {

@@ -5,6 +5,7 @@ import { Checkbox, Field } from '../components/field.tsx';
 import { InlineError } from '../components/states.tsx';
 import { useAction } from '../hooks/use-action.ts';
 import type { ImapTls, Mailbox, MailboxKind } from '../mail-types.ts';
+import { useLeaveWarning } from '../router.tsx';
 
 export type MailboxDraft = {
   name: string;
@@ -71,6 +72,8 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
+  const [untouched] = useState(() => JSON.stringify(draftOf(initial)));
+  useLeaveWarning(JSON.stringify(d) !== untouched && !busy);
   const setImap = <K extends keyof MailboxDraft['imap']>(k: K, v: MailboxDraft['imap'][K]) => setD((x) => ({ ...x, imap: { ...x.imap, [k]: v } }));
 
   const submit = async (e: FormEvent) => {

@@ -10,7 +10,7 @@ import type { DattoSettings, DattoSettingsUpdate } from '../../datto-types.ts';
 import { useAction } from '../../hooks/use-action.ts';
 import { useApi } from '../../hooks/use-api.ts';
 import type { EmailRule, Mailbox } from '../../mail-types.ts';
-import { Link } from '../../router.tsx';
+import { Link, useLeaveWarning } from '../../router.tsx';
 
 export const SUBJECT_SUFFIX = ' - Alert{[alertuid]}';
 export const SUBJECT_EXAMPLE = `Alert on device: [ipaddress], reason [alert]${SUBJECT_SUFFIX}`;
@@ -34,6 +34,7 @@ export function AlertingSection({ settings, save, onChanged }: { settings: Datto
   });
   const a = settings.alerting;
   const dirty = mailboxId !== a.mailboxId || from.trim() !== a.fromAddress || typeId !== a.defaultTicketTypeId;
+  useLeaveWarning(dirty && !saving.busy);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();

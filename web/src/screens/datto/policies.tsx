@@ -5,11 +5,13 @@ import { InlineError } from '../../components/states.tsx';
 import { DATTO_PRIORITIES, type AlertPolicies, type DattoSettings, type DattoSettingsUpdate } from '../../datto-types.ts';
 import { PrioritySelect } from '../../components/pickers.tsx';
 import { useAction } from '../../hooks/use-action.ts';
+import { useLeaveWarning } from '../../router.tsx';
 
 export function PoliciesSection({ settings, save }: { settings: DattoSettings; save(u: DattoSettingsUpdate): Promise<unknown> }) {
   const [p, setP] = useState<AlertPolicies>(settings.policies);
   const saving = useAction(() => save({ policies: p }));
   const dirty = JSON.stringify(p) !== JSON.stringify(settings.policies);
+  useLeaveWarning(dirty && !saving.busy);
   const set = <K extends keyof AlertPolicies>(k: K, v: AlertPolicies[K]) => setP((x) => ({ ...x, [k]: v }));
   const setStorm = <K extends keyof AlertPolicies['storm']>(k: K, v: AlertPolicies['storm'][K]) => setP((x) => ({ ...x, storm: { ...x.storm, [k]: v } }));
   const submit = (e: FormEvent) => {
