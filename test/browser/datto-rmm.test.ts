@@ -405,7 +405,7 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await alerts.locator('tbody tr').first().waitFor();
     expect(await alerts.locator('tbody tr').count()).toBe(3);
     await alerts.getByRole('button', { name: 'Reconcile now' }).click();
-    await page.getByText('Open alerts compared with Datto RMM').waitFor({ timeout: 20_000 });
+    await page.locator('.toast', { hasText: /^\d+ open in Datto: \d+ new tickets?, / }).waitFor({ timeout: 20_000 });
     await alerts.getByRole('button', { name: 'Webhook deliveries' }).click();
     await alerts.getByText('No webhook deliveries yet').waitFor();
     await alerts.getByRole('button', { name: 'All alerts' }).click();
