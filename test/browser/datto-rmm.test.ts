@@ -347,7 +347,7 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await page.getByLabel('Operator of condition 4').selectOption({ label: 'matches regex' });
     await page.getByLabel('Value of condition 4').fill('Device:(');
     await page.getByRole('button', { name: 'Save rule' }).click();
-    const refused = page.locator('.sticky-actions').getByText(/conditions\.3\.value: regex does not compile/);
+    const refused = page.locator('.sticky-actions').getByText(/Condition 4 \(value\): regex does not compile/);
     await refused.waitFor();
     expect(await refused.isVisible()).toBe(true);
     await page.getByLabel('Operator of condition 4').selectOption({ label: 'contains' });
@@ -405,7 +405,7 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await alerts.locator('tbody tr').first().waitFor();
     expect(await alerts.locator('tbody tr').count()).toBe(3);
     await alerts.getByRole('button', { name: 'Reconcile now' }).click();
-    await page.getByText('Open alerts compared with Datto RMM').waitFor({ timeout: 20_000 });
+    await page.locator('.toast', { hasText: /^\d+ open in Datto: \d+ new tickets?, / }).waitFor({ timeout: 20_000 });
     await alerts.getByRole('button', { name: 'Webhook deliveries' }).click();
     await alerts.getByText('No webhook deliveries yet').waitFor();
     await alerts.getByRole('button', { name: 'All alerts' }).click();

@@ -17,28 +17,77 @@ export class ApiError extends Error {
   }
 
   /**
-   * Field-level messages of a validation error, keyed by the last part of the field path, and for a
-   * field inside a list by the list too ("conditions": "Condition 2 (value): …"), so a form can show
-   * it beside the list's card.
+   * Field-level messages of a validation error, keyed by the last part of the field path, by the whole
+   * path ("actions.0.params.groupBySubject"), and for a field inside a list by the list too
+   * ("conditions": "Condition 2 (value): …"), so a form can show it beside the field or the list's card.
+   * Paths are named with the form's labels (see fieldLabel). An error without details whose message
+   * starts with a labelled field ("endsAt must be after startsAt") is that field's.
    */
-  fieldErrors(): Record<string, string> {
+  fieldErrors(labels: FieldLabels = {}): Record<string, string> {
     const out: Record<string, string> = {};
-    if (!Array.isArray(this.details)) return out;
+    if (!Array.isArray(this.details)) {
+      const first = /^([A-Za-z][\w.]*)[: ]/.exec(this.message)?.[1];
+      if (first && first in labels) out[first] = this.withLabels(labels).message;
+      return out;
+    }
     for (const d of this.details as Array<{ field?: string; message?: string }>) {
       if (!d?.field || !d.message) continue;
-      const path = d.field.split('.');
-      if (['body', 'querystring', 'params'].includes(path[0]!)) path.shift();
+      const path = requestPath(d.field);
       out[path[path.length - 1]!] ??= d.message;
+      out[path.join('.')] ??= d.message;
       const at = path.findIndex((p, i) => i > 0 && /^\d+$/.test(p));
       if (at > 0) {
         const list = path[at - 1]!;
-        const rest = path.slice(at + 1);
-        const item = `${list.replace(/(es|s)$/, '').replace(/^./, (c) => c.toUpperCase())} ${Number(path[at]) + 1}${rest.length ? ` (${rest.join('.')})` : ''}: ${d.message}`;
+        const item = `${fieldLabel(d.field, labels)}: ${d.message}`;
         out[list] = out[list] ? `${out[list]}; ${item}` : item;
       }
     }
     return out;
   }
+
+  /** The same error, its message naming fields as the form does ("Action 1 (Group by subject): …" for "actions.0.params.groupBySubject: …"). */
+  withLabels(labels: FieldLabels): ApiError {
+    let message = this.message;
+    const details = Array.isArray(this.details) ? (this.details as Array<{ field?: string; message?: string }>) : null;
+    if (details?.length && details.every((d) => d?.field && d.message)) {
+      message = details.map((d) => `${fieldLabel(d.field!, labels)}: ${d.message}`).join('; ');
+    } else {
+      for (const [key, label] of Object.entries(labels)) {
+        if (label && /^[A-Za-z]\w*$/.test(key)) message = message.replace(new RegExp(`\\b${key}\\b`, 'g'), label);
+      }
+    }
+    return new ApiError(this.status, this.code, message, this.details);
+  }
+}
+
+/**
+ * What a form calls the parts of its request's field paths: a label per path segment, '' to leave a
+ * segment out (e.g. { smtp: '', addresses: 'Accepted addresses', params: '', groupBySubject: 'Group by subject' }).
+ */
+export type FieldLabels = Record<string, string>;
+
+function requestPath(field: string): string[] {
+  const path = field.split('.');
+  if (path.length > 1 && ['body', 'querystring', 'params'].includes(path[0]!)) path.shift();
+  return path;
+}
+
+/**
+ * A field path as the form names it, list items counted from 1 as the form counts them:
+ * "conditions.3.value" → "Condition 4 (value)", "actions.0.params.groupBySubject" → "Action 1 (Group by
+ * subject)", "smtp.addresses.1" → "Accepted addresses, address 2", "endsAt" → "Ends".
+ */
+export function fieldLabel(field: string, labels: FieldLabels = {}): string {
+  const path = requestPath(field);
+  const name = (segment: string) => (segment in labels ? labels[segment]! : segment);
+  const at = path.findIndex((p, i) => i > 0 && /^\d+$/.test(p));
+  if (at < 0) return path.map(name).filter(Boolean).join(', ') || field;
+  const list = path[at - 1]!;
+  const item = `${list.replace(/(es|s)$/, '').replace(/^./, (c) => c.toUpperCase())} ${Number(path[at]) + 1}`;
+  const before = path.slice(0, at - 1).map(name).filter(Boolean);
+  const head = labels[list] ? [...before, labels[list], item.toLowerCase()] : [...before, item];
+  const rest = path.slice(at + 1).map(name).filter(Boolean);
+  return `${head.join(', ')}${rest.length ? ` (${rest.join(', ')})` : ''}`;
 }
 
 type Options = {

@@ -26,7 +26,7 @@ function sendToSignIn(reason?: 'expired') {
   if (isAuthPage(path)) return;
   const next = here === '/' ? '' : `next=${encodeURIComponent(here)}`;
   const params = [next, reason ? `reason=${reason}` : ''].filter(Boolean).join('&');
-  navigate(`/sign-in${params ? `?${params}` : ''}`, { replace: true });
+  navigate(`/sign-in${params ? `?${params}` : ''}`, { replace: true, force: true });
 }
 
 export function App() {
@@ -88,7 +88,7 @@ export function App() {
         } finally {
           invalidateCache();
           setPhase({ kind: 'signed-out' });
-          navigate('/sign-in', { replace: true });
+          navigate('/sign-in', { replace: true, force: true });
         }
       },
     };

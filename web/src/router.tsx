@@ -1,8 +1,34 @@
-import { useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
+import { useEffect, useRef, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from 'react';
 
 const listeners = new Set<() => void>();
-const notify = () => listeners.forEach((l) => l());
-window.addEventListener('popstate', notify);
+/** The URL the app shows; a blocked back/forward returns to it. */
+let shown = window.location.pathname + window.location.search;
+const notify = () => {
+  shown = window.location.pathname + window.location.search;
+  listeners.forEach((l) => l());
+};
+
+/** Each returns a question to ask before the app leaves the page, or null to let it go. */
+const blockers = new Set<() => string | null>();
+
+/** Asks the blockers whether the app may leave the current page; true when none objects or the user agrees. */
+function mayLeave(): boolean {
+  for (const b of blockers) {
+    const question = b();
+    if (question) return window.confirm(question);
+  }
+  return true;
+}
+
+window.addEventListener('popstate', () => {
+  const next = window.location.pathname + window.location.search;
+  if (next.split('?')[0] !== shown.split('?')[0] && !mayLeave()) {
+    // Back or forward was pressed: put the page's URL back and stay.
+    window.history.pushState(null, '', shown);
+    return;
+  }
+  notify();
+});
 
 const subscribe = (l: () => void) => {
   listeners.add(l);
@@ -14,8 +40,13 @@ export function currentUrl() {
   return snapshot();
 }
 
-export function navigate(to: string, opts: { replace?: boolean } = {}) {
+/**
+ * Moves to another URL of the app. While a page holds unsaved changes (useLeaveWarning), moving to
+ * another path asks first; `force` skips the question (redirects the app makes on its own).
+ */
+export function navigate(to: string, opts: { replace?: boolean; force?: boolean } = {}) {
   if (to === snapshot()) return;
+  if (!opts.force && to.split('?')[0] !== window.location.pathname && !mayLeave()) return;
   if (opts.replace) window.history.replaceState(null, '', to);
   else window.history.pushState(null, '', to);
   notify();
@@ -70,4 +101,30 @@ export function Link({ to, onClick, ...rest }: LinkProps) {
     navigate(to);
   };
   return <a href={to} onClick={handle} {...rest} />;
+}
+
+const LEAVE_QUESTION = 'This page has unsaved changes. Leave it and discard them?';
+
+/**
+ * While `dirty`, leaving the page asks first: a link or button of the app, back/forward, and
+ * reloading or closing the tab (the browser's own question). Pass false while a save is running, so
+ * the page can move on once it saved.
+ */
+export function useLeaveWarning(dirty: boolean, question = LEAVE_QUESTION) {
+  const latest = useRef(dirty);
+  latest.current = dirty;
+  useEffect(() => {
+    const blocker = () => (latest.current ? question : null);
+    blockers.add(blocker);
+    const onUnload = (e: BeforeUnloadEvent) => {
+      if (!latest.current) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onUnload);
+    return () => {
+      blockers.delete(blocker);
+      window.removeEventListener('beforeunload', onUnload);
+    };
+  }, [question]);
 }

@@ -19,7 +19,7 @@ const NAV: NavGroup[] = [
     title: 'Configuration',
     items: [
       { to: '/config/integrations', label: 'Integrations', admin: true },
-      { to: '/config/email/mailboxes', label: 'Mailboxes', admin: true, match: ['/config/email/mailboxes', '/config/email/messages'] },
+      { to: '/config/email/mailboxes', label: 'Mailboxes', admin: true },
       { to: '/config/email/rules', label: 'Email rules', admin: true },
       { to: '/config/ticket-types', label: 'Ticket types' },
       { to: '/config/agents', label: 'Agents' },

@@ -116,7 +116,7 @@ export function DattoSettings() {
         <SiteMappingsSection version={synced} />
         <PoliciesSection settings={s} save={save} />
         <MaintenanceSection />
-        <AlertsSection />
+        <AlertsSection lookbackHours={s.policies.reconcileLookbackHours ?? 24} />
       </div>
     </>
   );

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, type FieldLabels } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
@@ -9,7 +9,7 @@ import { toast } from '../components/toasts.tsx';
 import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import type { ActionType, ConditionField, ConditionOperator, EmailRule, Mailbox, RuleAction, RuleCondition } from '../mail-types.ts';
-import { Link, navigate } from '../router.tsx';
+import { Link, navigate, useLeaveWarning } from '../router.tsx';
 
 const FIELDS: Array<[ConditionField, string]> = [
   ['from', 'From'],
@@ -36,9 +36,22 @@ const emptyDraft = (): Draft => ({
 });
 const draftOf = (r: EmailRule): Draft => ({ name: r.name, enabled: r.enabled, match: r.match, conditions: r.conditions, actions: r.actions, acceptAutomated: r.acceptAutomated });
 
-type ParamsProps = { params: Record<string, unknown>; onChange(p: Record<string, unknown>): void; index: number };
+/** The form's names for the request's field paths, for its error messages ("Action 1 (Group by subject): …"). */
+const LABELS: FieldLabels = {
+  params: '', ticketTypeId: 'Ticket type', priority: 'Priority', customerId: 'Customer', siteId: 'Site', groupBySubject: 'Group by subject',
+  ticketId: 'Ticket id', reason: 'Reason', type: 'type', name: 'Name',
+};
+
+/** errors: the refused save's messages by field path ("actions.0.params.groupBySubject"). */
+type ParamsProps = { params: Record<string, unknown>; onChange(p: Record<string, unknown>): void; index: number; errors: Record<string, string> };
 
 const optNum = (v: unknown) => (typeof v === 'number' ? v : null);
+/** "Datto RMM alert (one ticket per alert, linked to Datto)" → the name for the menu and the explanation beside it. */
+function splitLabel(label: string): [string, string | null] {
+  const m = /^(.+?) \((.+)\)$/.exec(label);
+  return m ? [m[1]!, m[2]!.replace(/^./, (c) => c.toUpperCase())] : [label, null];
+}
+
 function withParam(params: Record<string, unknown>, key: string, value: unknown) {
   const next = { ...params };
   if (value === null || value === undefined || value === '') delete next[key];
@@ -46,23 +59,24 @@ function withParam(params: Record<string, unknown>, key: string, value: unknown)
   return next;
 }
 
-function CreateTicketParams({ params, onChange, index }: ParamsProps) {
+function CreateTicketParams({ params, onChange, index, errors }: ParamsProps) {
   const set = (k: string, v: unknown) => onChange(withParam(params, k, v));
+  const error = (k: string) => errors[`actions.${index}.params.${k}`];
   return (
     <div className="form-grid">
-      <Field label="Ticket type">
+      <Field label="Ticket type" error={error('ticketTypeId')}>
         <TicketTypeSelect value={optNum(params.ticketTypeId)} onChange={(v) => set('ticketTypeId', v)} allowNone noneLabel="— The default type —" />
       </Field>
-      <Field label="Priority">
+      <Field label="Priority" error={error('priority')}>
         <PrioritySelect value={optNum(params.priority) ?? null} onChange={(v) => set('priority', v)} noneLabel="— Default —" />
       </Field>
-      <Field label="Customer">
+      <Field label="Customer" error={error('customerId')}>
         <CustomerSelect value={optNum(params.customerId)} onChange={(v) => onChange(withParam(withParam(params, 'customerId', v), 'siteId', null))} noneLabel="— From the sender —" />
       </Field>
-      <Field label="Site">
+      <Field label="Site" error={error('siteId')}>
         <SiteSelect customerId={optNum(params.customerId)} value={optNum(params.siteId)} onChange={(v) => set('siteId', v)} disabled={!params.customerId} noneLabel="— Main site —" />
       </Field>
-      <Field label="Group by subject (regex)" hint={'One capture group: mails with the same captured key go to the same open ticket, e.g. Alert\\{([0-9a-f-]+)\\}'} className="span-2">
+      <Field label="Group by subject (regex)" hint={'One capture group: mails with the same captured key go to the same open ticket, e.g. Alert\\{([0-9a-f-]+)\\}'} className="span-2" error={error('groupBySubject')}>
         <input id={`group-${index}`} value={String(params.groupBySubject ?? '')} onChange={(e) => set('groupBySubject', e.target.value)} spellCheck={false} className="mono" />
       </Field>
     </div>
@@ -107,13 +121,13 @@ function ActionParams(props: ParamsProps & { type: string; takesParams: boolean 
       return <CreateTicketParams {...props} />;
     case 'add-to-ticket':
       return (
-        <Field label="Ticket id">
+        <Field label="Ticket id" error={props.errors[`actions.${props.index}.params.ticketId`]}>
           <input type="number" min={1} value={optNum(props.params.ticketId) ?? ''} onChange={(e) => props.onChange(withParam(props.params, 'ticketId', e.target.value ? Number(e.target.value) : null))} required />
         </Field>
       );
     case 'ignore':
       return (
-        <Field label="Reason" hint="Shown in the inbox trace.">
+        <Field label="Reason" hint="Shown in the inbox trace." error={props.errors[`actions.${props.index}.params.reason`]}>
           <input value={String(props.params.reason ?? '')} onChange={(e) => props.onChange(withParam(props.params, 'reason', e.target.value))} />
         </Field>
       );
@@ -122,7 +136,7 @@ function ActionParams(props: ParamsProps & { type: string; takesParams: boolean 
   }
 }
 
-function ConditionRow({ c, mailboxes, onChange, onRemove, index }: { c: RuleCondition; mailboxes: Mailbox[] | undefined; onChange(c: RuleCondition): void; onRemove(): void; index: number }) {
+function ConditionRow({ c, mailboxes, onChange, onRemove, index, invalid }: { c: RuleCondition; mailboxes: Mailbox[] | undefined; onChange(c: RuleCondition): void; onRemove(): void; index: number; invalid: boolean }) {
   return (
     <li className="condition" data-testid="condition-row">
       <label className="sr-only" htmlFor={`cf-${index}`}>Field of condition {index + 1}</label>
@@ -146,7 +160,7 @@ function ConditionRow({ c, mailboxes, onChange, onRemove, index }: { c: RuleCond
       </select>
       <label className="sr-only" htmlFor={`cv-${index}`}>Value of condition {index + 1}</label>
       {c.field === 'mailbox' ? (
-        <select id={`cv-${index}`} value={String(c.value)} onChange={(e) => onChange({ ...c, value: Number(e.target.value) })}>
+        <select id={`cv-${index}`} aria-invalid={invalid || undefined} value={String(c.value)} onChange={(e) => onChange({ ...c, value: Number(e.target.value) })}>
           {!mailboxes?.length && <option value="0">No mailboxes</option>}
           {mailboxes?.map((m) => (
             <option key={m.id} value={m.id}>
@@ -155,7 +169,7 @@ function ConditionRow({ c, mailboxes, onChange, onRemove, index }: { c: RuleCond
           ))}
         </select>
       ) : (
-        <input id={`cv-${index}`} value={String(c.value)} onChange={(e) => onChange({ ...c, value: e.target.value })} required className={c.operator === 'regex' ? 'mono' : ''} spellCheck={false} />
+        <input id={`cv-${index}`} aria-invalid={invalid || undefined} value={String(c.value)} onChange={(e) => onChange({ ...c, value: e.target.value })} required className={c.operator === 'regex' ? 'mono' : ''} spellCheck={false} />
       )}
       <button type="button" className="btn btn-icon" onClick={onRemove} aria-label={`Remove condition ${index + 1}`}>
         ×
@@ -168,6 +182,10 @@ export function EmailRulePage({ id }: { id: number | null }) {
   const rule = useApi<EmailRule>(id ? `/api/email-rules/${id}` : null);
   const types = useApi<{ items: ActionType[] }>('/api/email-rules/action-types');
   const mailboxes = useApi<{ items: Mailbox[] }>('/api/mailboxes');
+  // The rule's place in the order, as the rules list counts it (positions are a sort key, with gaps and below 1).
+  const all = useApi<{ items: EmailRule[] }>(id ? '/api/email-rules' : null);
+  const ordered = [...(all.data?.items ?? [])].sort((a, b) => a.position - b.position);
+  const place = ordered.findIndex((r) => r.id === id) + 1;
   const [draft, setDraft] = useState<Draft | null>(id ? null : emptyDraft());
   const [fields, setFields] = useState<Record<string, string>>({});
   useTitle(id ? rule.data?.name ?? 'Email rule' : 'New email rule');
@@ -185,17 +203,20 @@ export function EmailRulePage({ id }: { id: number | null }) {
       if (id) rule.setData(saved);
       else navigate('/config/email/rules', { replace: true });
     } catch (err) {
-      if (err instanceof ApiError) setFields(err.fieldErrors());
-      throw err;
+      if (!(err instanceof ApiError)) throw err;
+      setFields(err.fieldErrors(LABELS));
+      throw err.withLabels(LABELS);
     }
   });
+  const baseline = id ? (rule.data ? draftOf(rule.data) : null) : emptyDraft();
+  useLeaveWarning(!!draft && !!baseline && JSON.stringify(draft) !== JSON.stringify(baseline) && !save.busy);
   const remove = useAction(async () => {
     const r = rule.data!;
     const system = !!r.systemKey;
     if (!window.confirm(system ? `“${r.name}” belongs to an integration. Deleting it stops that integration from making tickets from e-mail until its settings are saved again. Delete anyway?` : `Delete the rule “${r.name}”?`)) return;
     await api.del(`/api/email-rules/${r.id}${system ? '?force=true' : ''}`);
     toast(`Rule “${r.name}” deleted`);
-    navigate('/config/email/rules', { replace: true });
+    navigate('/config/email/rules', { replace: true, force: true });
   });
 
   if (rule.error) {
@@ -228,10 +249,10 @@ export function EmailRulePage({ id }: { id: number | null }) {
           )
         }
       >
-        {rule.data?.systemKey && (
+        {rule.data && (rule.data.systemKey || place > 0) && (
           <div className="header-meta">
-            <Badge tone="purple">Integration rule</Badge>
-            <span className="muted small">Position {rule.data.position}</span>
+            {rule.data.systemKey && <Badge tone="purple">Integration rule</Badge>}
+            {place > 0 && <span className="muted small">Rule {place} of {ordered.length} in the order</span>}
           </div>
         )}
       </PageHeader>
@@ -266,7 +287,7 @@ export function EmailRulePage({ id }: { id: number | null }) {
           {draft.conditions.length === 0 && <p className="muted">No conditions: the rule matches every message.</p>}
           <ol className="condition-list">
             {draft.conditions.map((c, i) => (
-              <ConditionRow key={i} index={i} c={c} mailboxes={mailboxes.data?.items} onChange={(next) => setCondition(i, next)} onRemove={() => set({ conditions: draft.conditions.filter((_, j) => j !== i) })} />
+              <ConditionRow key={i} index={i} invalid={!!fields[`conditions.${i}.value`]} c={c} mailboxes={mailboxes.data?.items} onChange={(next) => setCondition(i, next)} onRemove={() => set({ conditions: draft.conditions.filter((_, j) => j !== i) })} />
             ))}
           </ol>
           {fields.conditions && <div className="field-error">{fields.conditions}</div>}
@@ -290,8 +311,8 @@ export function EmailRulePage({ id }: { id: number | null }) {
                   <select id={`at-${i}`} value={a.type} onChange={(e) => setAction(i, { type: e.target.value, params: {} })}>
                     {!actionTypes.some((t) => t.type === a.type) && <option value={a.type}>{a.type}</option>}
                     {actionTypes.map((t) => (
-                      <option key={t.type} value={t.type}>
-                        {t.label}
+                      <option key={t.type} value={t.type} title={t.label}>
+                        {splitLabel(t.label)[0]}
                       </option>
                     ))}
                   </select>
@@ -301,7 +322,10 @@ export function EmailRulePage({ id }: { id: number | null }) {
                     </button>
                   )}
                 </div>
-                <ActionParams type={a.type} takesParams={actionTypes.find((t) => t.type === a.type)?.takesParams !== false} index={i} params={a.params ?? {}} onChange={(params) => setAction(i, { ...a, params })} />
+                {splitLabel(actionTypes.find((t) => t.type === a.type)?.label ?? '')[1] && (
+                  <p className="field-hint action-hint">{splitLabel(actionTypes.find((t) => t.type === a.type)!.label)[1]}.</p>
+                )}
+                <ActionParams type={a.type} takesParams={actionTypes.find((t) => t.type === a.type)?.takesParams !== false} index={i} errors={fields} params={a.params ?? {}} onChange={(params) => setAction(i, { ...a, params })} />
               </li>
             ))}
           </ol>

@@ -71,7 +71,6 @@ export function EmailRules() {
     <>
       <PageHeader
         title="Email rules"
-        crumbs={[{ label: 'Email' }]}
         actions={
           <Link to="/config/email/rules/new" className="btn btn-primary">
             New rule

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../api.ts';
+import { api, ApiError, type FieldLabels } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { InlineError } from '../components/states.tsx';
 import { useAction } from '../hooks/use-action.ts';
 import type { ImapTls, Mailbox, MailboxKind } from '../mail-types.ts';
+import { useLeaveWarning } from '../router.tsx';
 
 export type MailboxDraft = {
   name: string;
@@ -47,6 +48,18 @@ export function bodyOf(d: MailboxDraft) {
   return common;
 }
 
+/** The form's names for the request's field paths, for its error messages. */
+const LABELS: FieldLabels = {
+  name: 'Name', kind: 'Kind', imap: '', smtp: '', host: 'Host', port: 'Port', tls: 'Security', username: 'Username', password: 'Password',
+  folder: 'Folder', processedFolder: 'Move processed mail to', pollSeconds: 'Check every (seconds)', addresses: 'Accepted addresses',
+};
+
+const KIND_HINT: Record<MailboxKind, string> = {
+  imap: 'Relaydesk fetches mail from a mail server.',
+  smtp: 'Mail servers deliver to Relaydesk.',
+  upload: '.eml files sent through the API or this page.',
+};
+
 const DEFAULT_PORT: Record<ImapTls, number> = { tls: 993, starttls: 143, none: 143 };
 
 export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
@@ -59,6 +72,8 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [fields, setFields] = useState<Record<string, string>>({});
+  const [untouched] = useState(() => JSON.stringify(draftOf(initial)));
+  useLeaveWarning(JSON.stringify(d) !== untouched && !busy);
   const setImap = <K extends keyof MailboxDraft['imap']>(k: K, v: MailboxDraft['imap'][K]) => setD((x) => ({ ...x, imap: { ...x.imap, [k]: v } }));
 
   const submit = async (e: FormEvent) => {
@@ -69,8 +84,8 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
     try {
       await onSubmit(d);
     } catch (err) {
-      if (err instanceof ApiError) setFields(err.fieldErrors());
-      setError(err);
+      if (err instanceof ApiError) setFields(err.fieldErrors(LABELS));
+      setError(err instanceof ApiError ? err.withLabels(LABELS) : err);
     } finally {
       setBusy(false);
     }
@@ -78,22 +93,22 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
 
   return (
     <form onSubmit={submit} className="mailbox-form">
-      <div className="form-grid">
+      <div className="form-grid form-grid-aligned">
         <Field label="Name" error={fields.name}>
           <input value={d.name} onChange={(e) => setD({ ...d, name: e.target.value })} required placeholder="Datto alerts" />
         </Field>
-        <Field label="Kind" hint={initial ? 'The kind of a mailbox cannot change.' : undefined}>
+        <Field label="Kind" hint={`${KIND_HINT[d.kind]}${initial ? ' The kind of a mailbox cannot change.' : ''}`}>
           <select value={d.kind} onChange={(e) => setD({ ...d, kind: e.target.value as MailboxKind })} disabled={!!initial}>
-            <option value="imap">IMAP: Relaydesk fetches from a mail server</option>
-            <option value="smtp">SMTP: mail servers deliver to Relaydesk</option>
-            <option value="upload">Upload: .eml files sent through the API or this page</option>
+            <option value="imap">IMAP</option>
+            <option value="smtp">SMTP</option>
+            <option value="upload">Upload</option>
           </select>
         </Field>
       </div>
       {d.kind === 'imap' && (
         <fieldset className="fieldset">
           <legend>IMAP server</legend>
-          <div className="form-grid">
+          <div className="form-grid form-grid-aligned">
             <Field label="Host" error={fields.host}>
               <input value={d.imap.host} onChange={(e) => setImap('host', e.target.value)} required placeholder="imap.example.com" spellCheck={false} />
             </Field>
@@ -144,7 +159,7 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
       {d.kind === 'smtp' && (
         <fieldset className="fieldset">
           <legend>SMTP listener</legend>
-          <div className="form-grid">
+          <div className="form-grid form-grid-aligned">
             <Field label="Port" hint="Relaydesk listens on this port; point your mail server's forwarding at it." error={fields.port}>
               <input type="number" min={1} max={65535} value={d.smtp.port} onChange={(e) => setD({ ...d, smtp: { ...d.smtp, port: Number(e.target.value) } })} required />
             </Field>

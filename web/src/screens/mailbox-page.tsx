@@ -20,26 +20,77 @@ const RAW_LIMIT = 200_000;
 
 type UploadReply = Partial<InboundMessage> & { inboundMessageId?: number; duplicate?: boolean; message?: Partial<InboundMessage> };
 
+/** What became of one uploaded file: refused, or stored as a message and then processed (or not yet). */
+type UploadResult = { file: string; error?: string; id?: number; duplicate?: boolean; message?: InboundMessage };
+
+const FOLLOW_MS = 5000;
+
+/** Reads a stored message until the processor has decided on it, for a few seconds at most. */
+async function follow(id: number): Promise<InboundMessage | undefined> {
+  const until = Date.now() + FOLLOW_MS;
+  let m: InboundMessage | undefined;
+  for (let wait = 150; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      m = await api.get<InboundMessage>(`/api/inbound-messages/${id}`);
+    } catch {
+      return m;
+    }
+    if (m.state !== 'received' || Date.now() + wait > until) return m;
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+function UploadLine({ r }: { r: UploadResult }) {
+  const m = r.message;
+  const failed = !!r.error || m?.state === 'failed';
+  let outcome: ReactNode;
+  if (r.error) outcome = `not stored: ${r.error}`;
+  else if (!m || m.state === 'received') outcome = `stored as message ${r.id}, not processed yet; the inbox trace below shows the outcome`;
+  else if (m.state === 'processed') {
+    outcome = (
+      <>
+        {r.duplicate ? 'already received' : 'processed'}
+        {m.ticketId ? <>: <Link to={`/tickets/${m.ticketId}`}>Ticket {m.ticketId}</Link></> : null}
+        {m.reason ? <span className="muted"> ({m.reason})</span> : null}
+      </>
+    );
+  } else outcome = `${r.duplicate ? 'already received, ' : ''}${m.state}: ${m.reason ?? 'no reason recorded'}`;
+  return (
+    <li className={failed ? 'upload-failed' : undefined}>
+      <strong>{r.file}</strong>: {outcome}
+    </li>
+  );
+}
+
 function UploadEml({ mailboxId, onUploaded }: { mailboxId: number; onUploaded(): void }) {
   const input = useRef<HTMLInputElement>(null);
   const [files, setFiles] = useState<File[]>([]);
-  const [results, setResults] = useState<string[]>([]);
+  const [results, setResults] = useState<UploadResult[]>([]);
   const upload = useAction(async () => {
-    const out: string[] = [];
+    const stored: UploadResult[] = [];
     for (const f of files) {
       try {
         const r = await api.upload<UploadReply>(`/api/mailboxes/${mailboxId}/messages`, f, 'message/rfc822');
-        const m = r?.message ?? r;
-        const id = m?.id ?? r?.inboundMessageId;
-        out.push(`${f.name}: ${r?.duplicate ? 'already received' : 'stored'}${id ? ` as message ${id}` : ''}${m?.state ? ` (${m.state})` : ''}`);
+        const id = (r?.message ?? r)?.id ?? r?.inboundMessageId;
+        stored.push({ file: f.name, id, duplicate: !!r?.duplicate });
       } catch (err) {
-        out.push(`${f.name}: ${(err as Error).message}`);
+        stored.push({ file: f.name, error: (err as Error).message });
       }
     }
-    setResults(out);
     setFiles([]);
     if (input.current) input.current.value = '';
-    toast(`${plural(out.length, 'file')} uploaded`);
+    onUploaded();
+    const out = await Promise.all(stored.map(async (r) => (r.id ? { ...r, message: await follow(r.id) } : r)));
+    setResults(out);
+    const count = (s: InboundState) => out.filter((r) => r.message?.state === s).length;
+    const failed = out.filter((r) => r.error).length + count('failed');
+    const parts = [
+      count('processed') && `${count('processed')} processed`,
+      count('ignored') && `${count('ignored')} ignored`,
+      failed && `${failed} failed`,
+      count('received') && `${count('received')} still being processed`,
+    ].filter(Boolean);
+    toast(`Uploaded ${plural(out.length, 'file')}: ${parts.join(', ')}`, failed ? 'error' : 'ok');
     onUploaded();
   });
   const submit = (e: FormEvent) => {
@@ -49,7 +100,7 @@ function UploadEml({ mailboxId, onUploaded }: { mailboxId: number; onUploaded():
   return (
     <form onSubmit={submit} className="upload-form">
       <label htmlFor="eml-file">Upload .eml</label>
-      <div className="row-form">
+      <div className="upload-row">
         <input id="eml-file" ref={input} type="file" accept=".eml,message/rfc822" multiple onChange={(e) => setFiles([...(e.target.files ?? [])])} />
         <button type="submit" className="btn btn-primary" disabled={!files.length || upload.busy}>
           {upload.busy ? 'Uploading…' : files.length > 1 ? `Upload ${files.length} files` : 'Upload'}
@@ -58,9 +109,9 @@ function UploadEml({ mailboxId, onUploaded }: { mailboxId: number; onUploaded():
       <div className="field-hint">A raw RFC 822 message, as saved by a mail client. It goes through the email rules like any received mail.</div>
       <InlineError error={upload.error} />
       {results.length > 0 && (
-        <ul className="plain-list small" aria-live="polite" data-testid="upload-results">
+        <ul className="plain-list small upload-results" aria-live="polite" data-testid="upload-results">
           {results.map((r, i) => (
-            <li key={i}>{r}</li>
+            <UploadLine key={i} r={r} />
           ))}
         </ul>
       )}

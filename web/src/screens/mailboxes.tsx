@@ -29,7 +29,6 @@ export function Mailboxes() {
     <>
       <PageHeader
         title="Mailboxes"
-        crumbs={[{ label: 'Email' }]}
         actions={
           !adding && !missing && (
             <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
@@ -76,7 +75,7 @@ export function Mailboxes() {
               {list.data.items.map((m) => (
                 <tr key={m.id}>
                   <td>
-                    <Link to={`/config/email/mailboxes/${m.id}`} className="row-link">
+                    <Link to={`/config/email/mailboxes/${m.id}`} className="mailbox-link">
                       {m.name}
                     </Link>
                     <div className="muted small">

@@ -10,7 +10,7 @@ import type { DattoSettings, DattoSettingsUpdate } from '../../datto-types.ts';
 import { useAction } from '../../hooks/use-action.ts';
 import { useApi } from '../../hooks/use-api.ts';
 import type { EmailRule, Mailbox } from '../../mail-types.ts';
-import { Link } from '../../router.tsx';
+import { Link, useLeaveWarning } from '../../router.tsx';
 
 export const SUBJECT_SUFFIX = ' - Alert{[alertuid]}';
 export const SUBJECT_EXAMPLE = `Alert on device: [ipaddress], reason [alert]${SUBJECT_SUFFIX}`;
@@ -34,6 +34,7 @@ export function AlertingSection({ settings, save, onChanged }: { settings: Datto
   });
   const a = settings.alerting;
   const dirty = mailboxId !== a.mailboxId || from.trim() !== a.fromAddress || typeId !== a.defaultTicketTypeId;
+  useLeaveWarning(dirty && !saving.busy);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -43,7 +44,7 @@ export function AlertingSection({ settings, save, onChanged }: { settings: Datto
   return (
     <Card title="Alerting" id="datto-alerting">
       <form onSubmit={submit}>
-        <div className="form-grid">
+        <div className="form-grid form-grid-aligned">
           <Field label="Mailbox" hint={mailboxes.error ? 'Mailboxes could not be loaded.' : 'Where Datto RMM sends its alert e-mails.'}>
             <select value={mailboxId ?? ''} onChange={(e) => setMailboxId(e.target.value ? Number(e.target.value) : null)} disabled={!mailboxes.data}>
               <option value="">— Any mailbox —</option>

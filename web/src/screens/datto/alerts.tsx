@@ -22,14 +22,31 @@ const DELIVERY_TONE: Record<WebhookDelivery['state'], Tone> = { received: 'blue'
 
 type View = 'all' | 'failed' | 'held' | 'webhooks';
 
-function Reconcile({ onDone }: { onDone(): void }) {
+/** The result of a reconcile job (src/integrations/datto-rmm/alerts/reconcile.job.ts). */
+type ReconcileResult = { openInDatto?: number; ticketed?: number; resolved?: number; vanished?: number; olderThanLookback?: number; skipped?: string };
+
+/** "10 open in Datto: 0 new tickets, 9 older than the 24 h look-back, 0 resolved". */
+export function reconcileSummary(r: ReconcileResult | null | undefined, lookbackHours: number): string {
+  if (!r) return 'Open alerts compared with Datto RMM';
+  if (r.skipped) return `Not compared: ${r.skipped}`;
+  const parts = [
+    `${r.ticketed ?? 0} new ${r.ticketed === 1 ? 'ticket' : 'tickets'}`,
+    `${r.olderThanLookback ?? 0} older than the ${lookbackHours} h look-back`,
+    `${r.resolved ?? 0} resolved`,
+    ...(r.vanished ? [`${r.vanished} no longer known to Datto`] : []),
+  ];
+  return `${r.openInDatto ?? 0} open in Datto: ${parts.join(', ')}`;
+}
+
+function Reconcile({ onDone, lookbackHours }: { onDone(): void; lookbackHours: number }) {
   const [jobId, setJobId] = useState<number | null>(null);
   const { job, running } = useJob(jobId);
   const start = useAction(async () => setJobId((await api.post<Job>(`${BASE}/reconcile`)).id));
   const finished = job?.state === 'done' ? job.id : null;
+  const summary = job?.state === 'done' ? reconcileSummary(job.result as ReconcileResult | null, lookbackHours) : null;
   useEffect(() => {
     if (finished === null) return;
-    toast('Open alerts compared with Datto RMM');
+    toast(summary!);
     onDone();
     // Runs once per finished job; onDone changes on every render.
   }, [finished]);
@@ -40,6 +57,7 @@ function Reconcile({ onDone }: { onDone(): void }) {
         {running ? 'Reconciling…' : 'Reconcile now'}
       </button>
       {job?.state === 'failed' && <span className="text-danger small">{job.error}</span>}
+      {summary && <span className="small" data-testid="reconcile-result">{summary}</span>}
       <InlineError error={start.error} />
     </span>
   );
@@ -105,7 +123,7 @@ function Deliveries() {
   );
 }
 
-export function AlertsSection() {
+export function AlertsSection({ lookbackHours = 24 }: { lookbackHours?: number }) {
   const [view, setView] = useState<View>('all');
   const query = view === 'failed' ? { resolveState: 'failed' } : view === 'held' ? { heldReason: 'maintenance' } : {};
   const list = usePaged<DattoAlert>(view === 'webhooks' ? null : `${BASE}/alerts`, query, 25);
@@ -123,7 +141,7 @@ export function AlertsSection() {
   ];
 
   return (
-    <Card title="Alerts" id="datto-alerts" actions={<Reconcile onDone={reload} />}>
+    <Card title="Alerts" id="datto-alerts" actions={<Reconcile onDone={reload} lookbackHours={lookbackHours} />}>
       {c && (
         <p className="muted small">
           {c.resolvePending} resolves pending · {c.resolveFailed} failed · {c.storms} storms ({c.rolledUpInStorms} alerts rolled up) · {c.resolvedBeforeRaised} resolved before a ticket was needed

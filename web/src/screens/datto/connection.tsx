@@ -6,6 +6,7 @@ import { Card } from '../../components/page.tsx';
 import { InlineError } from '../../components/states.tsx';
 import type { ConnectionTest, DattoSettings, DattoSettingsUpdate } from '../../datto-types.ts';
 import { useAction } from '../../hooks/use-action.ts';
+import { useLeaveWarning } from '../../router.tsx';
 
 function RateBudget({ rate }: { rate: NonNullable<ConnectionTest['requestRate']> }) {
   const used = rate.accountCount ?? null;
@@ -64,6 +65,7 @@ export function ConnectionSection({ settings, save }: { settings: DattoSettings;
     }
   });
   const dirty = apiUrl.trim() !== settings.apiUrl || apiKey.trim() !== settings.apiKey || apiSecret !== '';
+  useLeaveWarning(dirty && !saving.busy);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -73,7 +75,7 @@ export function ConnectionSection({ settings, save }: { settings: DattoSettings;
   return (
     <Card title="API connection" id="datto-connection">
       <form onSubmit={submit}>
-        <div className="form-grid">
+        <div className="form-grid form-grid-aligned">
           <Field label="API URL" hint="Shown in Datto RMM under Setup > Global Settings > Access Control once API access is on, e.g. https://merlot-api.centrastage.net">
             <input type="url" value={apiUrl} onChange={(e) => setApiUrl(e.target.value)} placeholder="https://merlot-api.centrastage.net" autoComplete="off" spellCheck={false} />
           </Field>

@@ -9,6 +9,7 @@ import { InlineError } from '../../components/states.tsx';
 import type { DattoSettings, DattoSettingsUpdate, ImportCounts, SiteImportMode, SyncOverview, SyncStatus } from '../../datto-types.ts';
 import { formatAgo, formatDateTime } from '../../format.ts';
 import { useAction } from '../../hooks/use-action.ts';
+import { useLeaveWarning } from '../../router.tsx';
 import { useJob } from '../../hooks/use-job.ts';
 import type { Job } from '../../types.ts';
 
@@ -96,6 +97,7 @@ export function ImportSection({ settings, save, onSynced }: { settings: DattoSet
   const saving = useAction(() => save({ siteImport: { mode, topLevelCustomerId: mode === 'topLevelCustomer' ? topLevel : null, scheduleMinutes: schedule }, assetImport: { enabled: assets } }));
   const s = settings.siteImport;
   const dirty = mode !== s.mode || (mode === 'topLevelCustomer' && topLevel !== s.topLevelCustomerId) || schedule !== s.scheduleMinutes || assets !== settings.assetImport.enabled;
+  useLeaveWarning(dirty && !saving.busy);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     void saving.run();

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api } from '../../api.ts';
+import { api, ApiError, type FieldLabels } from '../../api.ts';
 import { Badge } from '../../components/badges.tsx';
 import { Field } from '../../components/field.tsx';
 import { CustomerName, SiteName } from '../../components/names.tsx';
@@ -22,20 +22,31 @@ function localInput(hoursFromNow: number) {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 }
 
+/** The form's names for the request's fields, for its error messages ("Ends must be after Starts"). */
+const LABELS: FieldLabels = { name: 'Name', customerId: 'Customer', siteId: 'Site', startsAt: 'Starts', endsAt: 'Ends' };
+
 function NewWindowForm({ onCreated }: { onCreated(): void }) {
   const [name, setName] = useState('');
   const [customerId, setCustomerId] = useState<number | null>(null);
   const [siteId, setSiteId] = useState<number | null>(null);
   const [startsAt, setStartsAt] = useState(localInput(0));
   const [endsAt, setEndsAt] = useState(localInput(2));
+  const [fields, setFields] = useState<Record<string, string>>({});
   const create = useAction(async () => {
-    await api.post(PATH, {
-      name: name.trim(),
-      ...(customerId ? { customerId } : {}),
-      ...(siteId ? { siteId } : {}),
-      startsAt: new Date(startsAt).toISOString(),
-      endsAt: new Date(endsAt).toISOString(),
-    });
+    setFields({});
+    try {
+      await api.post(PATH, {
+        name: name.trim(),
+        ...(customerId ? { customerId } : {}),
+        ...(siteId ? { siteId } : {}),
+        startsAt: new Date(startsAt).toISOString(),
+        endsAt: new Date(endsAt).toISOString(),
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      setFields(err.fieldErrors(LABELS));
+      throw err.withLabels(LABELS);
+    }
     toast(`Maintenance window “${name.trim()}” created`);
     setName('');
     onCreated();
@@ -47,11 +58,11 @@ function NewWindowForm({ onCreated }: { onCreated(): void }) {
   return (
     <form onSubmit={submit} className="subsection">
       <h3>New window</h3>
-      <div className="form-grid">
-        <Field label="Name">
+      <div className="form-grid form-grid-aligned">
+        <Field label="Name" error={fields.name}>
           <input value={name} onChange={(e) => setName(e.target.value)} required placeholder="Server patching" />
         </Field>
-        <Field label="Customer">
+        <Field label="Customer" error={fields.customerId}>
           <CustomerSelect
             value={customerId}
             onChange={(v) => {
@@ -61,13 +72,13 @@ function NewWindowForm({ onCreated }: { onCreated(): void }) {
             noneLabel="— Pick a customer —"
           />
         </Field>
-        <Field label="Site" hint="Empty: every site of the customer.">
+        <Field label="Site" hint="Empty: every site of the customer." error={fields.siteId}>
           <SiteSelect customerId={customerId} value={siteId} onChange={setSiteId} disabled={!customerId} noneLabel="— All sites —" />
         </Field>
-        <Field label="Starts">
+        <Field label="Starts" error={fields.startsAt}>
           <input type="datetime-local" value={startsAt} onChange={(e) => setStartsAt(e.target.value)} required />
         </Field>
-        <Field label="Ends">
+        <Field label="Ends" error={fields.endsAt}>
           <input type="datetime-local" value={endsAt} onChange={(e) => setEndsAt(e.target.value)} required />
         </Field>
       </div>

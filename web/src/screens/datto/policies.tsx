@@ -5,11 +5,13 @@ import { InlineError } from '../../components/states.tsx';
 import { DATTO_PRIORITIES, type AlertPolicies, type DattoSettings, type DattoSettingsUpdate } from '../../datto-types.ts';
 import { PrioritySelect } from '../../components/pickers.tsx';
 import { useAction } from '../../hooks/use-action.ts';
+import { useLeaveWarning } from '../../router.tsx';
 
 export function PoliciesSection({ settings, save }: { settings: DattoSettings; save(u: DattoSettingsUpdate): Promise<unknown> }) {
   const [p, setP] = useState<AlertPolicies>(settings.policies);
   const saving = useAction(() => save({ policies: p }));
   const dirty = JSON.stringify(p) !== JSON.stringify(settings.policies);
+  useLeaveWarning(dirty && !saving.busy);
   const set = <K extends keyof AlertPolicies>(k: K, v: AlertPolicies[K]) => setP((x) => ({ ...x, [k]: v }));
   const setStorm = <K extends keyof AlertPolicies['storm']>(k: K, v: AlertPolicies['storm'][K]) => setP((x) => ({ ...x, storm: { ...x.storm, [k]: v } }));
   const submit = (e: FormEvent) => {
@@ -20,7 +22,7 @@ export function PoliciesSection({ settings, save }: { settings: DattoSettings; s
   return (
     <Card title="Alert lifecycle" id="datto-policies">
       <form onSubmit={submit}>
-        <div className="form-grid">
+        <div className="form-grid form-grid-aligned">
           <Field label="One ticket per" hint="A repeat of the same alert always adds to its ticket. “Condition” also groups new alerts of the same monitor on the same device.">
             <select value={p.dedupScope} onChange={(e) => set('dedupScope', e.target.value as AlertPolicies['dedupScope'])}>
               <option value="alert">Alert (Datto alert UID)</option>
@@ -30,9 +32,9 @@ export function PoliciesSection({ settings, save }: { settings: DattoSettings; s
           <Field label="Reopen window (hours)" hint="An alert raised again within this time after its ticket closed reopens it; later it opens a new ticket linked to the old one.">
             <input type="number" min={0} max={2160} step={1} value={p.reopenWindowHours} onChange={(e) => set('reopenWindowHours', Number(e.target.value))} />
           </Field>
-          <Field label="When an alert is resolved in Datto RMM">
+          <Field label="When an alert is resolved in Datto RMM" className="span-2">
             <select value={p.resolvedInDatto} onChange={(e) => set('resolvedInDatto', e.target.value as AlertPolicies['resolvedInDatto'])}>
-              <option value="closeIfUntouched">Close the ticket unless an agent has worked on it</option>
+              <option value="closeIfUntouched">Close the ticket if no agent worked on it</option>
               <option value="close">Always close the ticket</option>
               <option value="note">Only add a note to the ticket</option>
             </select>
@@ -49,7 +51,7 @@ export function PoliciesSection({ settings, save }: { settings: DattoSettings; s
           <legend>Alert-storm protection</legend>
           <Checkbox label="Roll a burst of alerts up into one parent ticket" checked={p.storm.enabled} onChange={(v) => setStorm('enabled', v)} />
           {p.storm.enabled && (
-            <div className="form-grid">
+            <div className="form-grid form-grid-aligned">
               <Field label="Per">
                 <select value={p.storm.scope} onChange={(e) => setStorm('scope', e.target.value as AlertPolicies['storm']['scope'])}>
                   <option value="device">Device</option>
