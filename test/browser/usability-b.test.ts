@@ -169,7 +169,7 @@ describeBrowser('usability: mailboxes, email rules and Datto RMM settings', () =
     await card.getByRole('button', { name: 'Create window' }).click();
     const windowError = card.locator('.inline-error');
     await windowError.waitFor();
-    expect(await windowError.textContent()).toBe('Ends must be after Starts');
+    expect(await windowError.textContent()).toBe('Ends: must be after the start');
     expect(await card.getByLabel('Ends').getAttribute('aria-invalid')).toBe('true');
     expect(b.pageErrors).toEqual([]);
   });

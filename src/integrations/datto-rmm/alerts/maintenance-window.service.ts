@@ -37,9 +37,12 @@ export function createMaintenanceWindowService(ctx: DattoContext, releaseJob: ()
     if ((w.customerId === null) === (w.siteId === null)) {
       throw new UnprocessableError('window_target', 'Give either customerId or siteId: a window covers a whole customer or one site');
     }
-    if (w.endsAt <= w.startsAt) throw new UnprocessableError('window_times', 'endsAt must be after startsAt');
+    if (w.endsAt <= w.startsAt) {
+      throw new UnprocessableError('window_times', 'endsAt: must be after the start (startsAt)', [{ field: 'endsAt', message: 'must be after the start' }]);
+    }
     if (Date.parse(w.endsAt) - Date.parse(w.startsAt) > MAX_WINDOW_DAYS * 86_400_000) {
-      throw new UnprocessableError('window_times', `A maintenance window lasts at most ${MAX_WINDOW_DAYS} days`);
+      throw new UnprocessableError('window_times', `endsAt: a maintenance window lasts at most ${MAX_WINDOW_DAYS} days`,
+        [{ field: 'endsAt', message: `a maintenance window lasts at most ${MAX_WINDOW_DAYS} days` }]);
     }
     if (w.customerId !== null && !(await trx.selectFrom('customers').select('id').where('id', '=', w.customerId).executeTakeFirst())) {
       throw new UnprocessableError('unknown_reference', `customerId: no customer ${w.customerId}`);
