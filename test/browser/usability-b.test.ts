@@ -186,6 +186,25 @@ describeBrowser('usability: mailboxes, email rules and Datto RMM settings', () =
     expect(await page.locator('.header-meta').textContent()).not.toContain('Position');
   });
 
+  it('a rule naming a mailbox deleted since says so, in the list and on the rule', async () => {
+    const { page } = b;
+    const doomed = (await server.admin.post('/api/mailboxes', { name: 'Doomed', kind: 'upload' })).body.id as number;
+    const rule = (await server.admin.post('/api/email-rules', {
+      name: 'Only the doomed box', conditions: [{ field: 'mailbox', value: doomed }], actions: [{ type: 'ignore' }],
+    })).body as { id: number };
+    expect((await server.admin.delete(`/api/mailboxes/${doomed}?force=true`)).status).toBe(204);
+    try {
+      await open('/config/email/rules');
+      const row = page.getByTestId('rule-row').filter({ hasText: 'Only the doomed box' });
+      await row.getByText('Names something deleted').waitFor();
+      expect(await row.getByTestId('rule-problems').textContent()).toBe(`Condition 1 (value): no mailbox ${doomed}: this rule cannot match or act as saved; edit it or delete it.`);
+      await open(`/config/email/rules/${rule.id}`);
+      await page.getByText('This rule names something that was deleted.').waitFor();
+    } finally {
+      await server.admin.delete(`/api/email-rules/${rule.id}`);
+    }
+  });
+
   it('selects show their whole option text and fields of a row line up', async () => {
     const { page } = b;
     for (const [width, height] of [[1440, 900], [1280, 800], [390, 844]] as const) {

@@ -66,6 +66,8 @@ export type EmailRule = {
   systemKey: string | null;
   createdAt: string;
   updatedAt: string;
+  /** What the rule names that no longer exists (a mailbox deleted with force): it cannot work as saved. */
+  problems: Array<{ field: string; message: string }>;
 };
 
 export type ActionType = { type: string; label: string; takesParams?: boolean };

@@ -10,6 +10,7 @@ import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import type { ActionType, ConditionField, ConditionOperator, EmailRule, Mailbox, RuleAction, RuleCondition } from '../mail-types.ts';
 import { Link, navigate, useLeaveWarning } from '../router.tsx';
+import { problemsText } from './email-rules.tsx';
 
 const FIELDS: Array<[ConditionField, string]> = [
   ['from', 'From'],
@@ -257,6 +258,11 @@ export function EmailRulePage({ id }: { id: number | null }) {
         )}
       </PageHeader>
       <form onSubmit={submit} className="form-page">
+        {rule.data && rule.data.problems?.length > 0 && (
+          <Callout tone="danger" title="This rule names something that was deleted.">
+            {problemsText(rule.data)}. Until that is changed, the condition matches no mail (or the action cannot run).
+          </Callout>
+        )}
         {rule.data?.systemKey === 'datto-rmm-alerts' && (
           <Callout tone="info">
             This rule turns Datto RMM alert e-mails into alert tickets. Saving the Datto RMM <Link to="/config/integrations/datto-rmm#datto-alerting">Alerting settings</Link> updates

@@ -1,5 +1,5 @@
 import { useState, type DragEvent } from 'react';
-import { api } from '../api.ts';
+import { api, fieldLabel } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
 import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
@@ -15,6 +15,11 @@ const OP: Record<string, string> = { equals: 'is', contains: 'contains', regex: 
 export function conditionText(c: RuleCondition, mailboxName?: (id: number) => string) {
   if (c.field === 'mailbox') return `mailbox is ${mailboxName?.(Number(c.value)) ?? `#${c.value}`}`;
   return `${c.field} ${OP[c.operator] ?? c.operator} “${c.value}”`;
+}
+
+/** "Condition 1 (value): no mailbox 5; …": what a rule names that is gone. */
+export function problemsText(rule: Pick<EmailRule, 'problems'>) {
+  return (rule.problems ?? []).map((p) => `${fieldLabel(p.field)}: ${p.message}`).join('; ');
 }
 
 export function actionText(a: RuleAction, types: ActionType[] = []) {
@@ -119,12 +124,18 @@ export function EmailRules() {
                   {r.systemKey && <Badge tone="purple" title={`Managed with the integration (${r.systemKey}); you can still edit it`}>Integration</Badge>}
                   {r.acceptAutomated && <Badge tone="blue" title="Also acts on machine-sent mail (Auto-Submitted, Precedence: bulk/junk/list)">Automated mail</Badge>}
                   {!r.enabled && <Badge tone="gray">Disabled</Badge>}
+                  {r.problems?.length > 0 && <Badge tone="red" title={problemsText(r)}>Names something deleted</Badge>}
                 </div>
                 <div className="rule-summary muted small">
                   {r.conditions.length ? `If ${r.match === 'all' ? 'all' : 'any'} of: ${r.conditions.map((c) => conditionText(c, mailboxName)).join('; ')}` : 'Every message'}
                   {' → '}
                   {r.actions.map((a) => actionText(a, types.data?.items)).join(', ')}
                 </div>
+                {r.problems?.length > 0 && (
+                  <div className="small text-danger" data-testid="rule-problems">
+                    {problemsText(r)}: this rule cannot match or act as saved; edit it or delete it.
+                  </div>
+                )}
               </div>
               <div className="rule-controls">
                 <Switch label={`${r.name} enabled`} checked={r.enabled} onChange={(v) => void toggle.run(r, v)} disabled={toggle.busy} />
