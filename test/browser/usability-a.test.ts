@@ -1,0 +1,89 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
+import { describeBrowser, ensureWebBuilt, here, noSideScroll, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
+
+/** Longer than the ticket list's refresh period. */
+const REFRESH = 25_000;
+
+/** Records in the page whether a list ever showed a loading state (dimmed table or spinner). */
+const watchFlicker = (page: Page) =>
+  page.evaluate(`(() => {
+    window.__flicker = false;
+    new MutationObserver(() => {
+      if (document.querySelector('.table-wrap.is-stale, .state-loading')) window.__flicker = true;
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['class'] });
+  })()`);
+const flickered = (page: Page) => page.evaluate<boolean>('window.__flicker === true');
+
+describeBrowser('usability: live ticket list, missing records, drafts, tables, audit log', () => {
+  let server: TestServer;
+  let b: Browser;
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    server = await startTestServer();
+    b = await openBrowser();
+    // Timers run at real speed, and a test can move them forward past the list's refresh period.
+    await b.page.clock.install();
+    await b.page.goto(server.url);
+    await signIn(b.page, ADMIN.email, ADMIN.password);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await server?.stop();
+  });
+
+  it('ticket list: new tickets and counts appear without a reload, keeping the filters', async () => {
+    const { page } = b;
+    await server.admin.post('/api/tickets', { summary: 'Disk almost full on FS01', priority: 2 });
+    await server.admin.post('/api/tickets', { summary: 'Printer offline', priority: 3 });
+    await page.goto(`${server.url}/tickets?q=disk`);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    const openTab = page.getByRole('button', { name: /^Open/ });
+    await expect.poll(() => openTab.textContent()).toBe('Open1');
+    await watchFlicker(page);
+
+    // An alert e-mail opens a ticket while the list is on screen.
+    await server.admin.post('/api/tickets', { summary: 'Disk almost full on FS02', priority: 2 });
+    await server.admin.post('/api/tickets', { summary: 'Mouse broken', priority: 4 });
+    await page.clock.fastForward(REFRESH);
+    await page.locator('tbody tr').first().getByText('Disk almost full on FS02').waitFor();
+    await expect.poll(() => openTab.textContent()).toBe('Open2');
+    expect(await page.locator('tbody tr').count()).toBe(2);
+    expect(here(page)).toBe('/tickets?q=disk');
+    expect(await page.getByLabel('Search', { exact: true }).inputValue()).toBe('disk');
+    await page.getByText('Showing 2 of 2 tickets').waitFor();
+    expect(await flickered(page)).toBe(false);
+    expect(await page.getByRole('button', { name: /New tickets/ }).count()).toBe(0);
+  });
+
+  it('ticket list: after "Load more" the rows stay and a button offers the new tickets', async () => {
+    const { page } = b;
+    for (let i = 1; i <= 55; i++) await server.admin.post('/api/tickets', { summary: `Batch ticket ${i}`, priority: 4 });
+    await page.goto(`${server.url}/tickets?status=all`);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(50);
+    await page.getByRole('button', { name: 'Load more' }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(59);
+    const firstRow = await page.locator('tbody tr').first().textContent();
+
+    await server.admin.post('/api/tickets', { summary: 'Server room too warm', priority: 1 });
+    await page.clock.fastForward(REFRESH);
+    const pill = page.getByRole('button', { name: 'New tickets — show' });
+    await pill.waitFor();
+    // What the agent is reading does not move.
+    expect(await page.locator('tbody tr').count()).toBe(59);
+    expect(await page.locator('tbody tr').first().textContent()).toBe(firstRow);
+    expect(await page.getByText('Server room too warm').count()).toBe(0);
+    await expect.poll(() => page.getByRole('button', { name: /^All/ }).textContent()).toBe('All60');
+    await page.mouse.wheel(0, 2000);
+    expect(await pill.isVisible()).toBe(true);
+    await screenshot(page, 'tickets-new-pill');
+
+    await pill.click();
+    await page.locator('tbody tr').first().getByText('Server room too warm').waitFor();
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(50);
+    expect(await pill.count()).toBe(0);
+    expect(here(page)).toBe('/tickets?status=all');
+  });
+});
