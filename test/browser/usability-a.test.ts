@@ -86,4 +86,39 @@ describeBrowser('usability: live ticket list, missing records, drafts, tables, a
     expect(await pill.count()).toBe(0);
     expect(here(page)).toBe('/tickets?status=all');
   });
+
+  it('a missing ticket says so, links back to the list, offers no retry and asks nothing more', async () => {
+    const { page } = b;
+    const failed: string[] = [];
+    const onResponse = (r: { status(): number; url(): string }) => {
+      if (r.status() >= 400) failed.push(new URL(r.url()).pathname);
+    };
+    page.on('response', onResponse);
+    await page.goto(`${server.url}/tickets/99999`);
+    await page.getByRole('heading', { name: 'Ticket #99999 does not exist' }).waitFor();
+    await page.waitForLoadState('networkidle');
+    page.off('response', onResponse);
+    expect(failed).toEqual(['/api/tickets/99999']);
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    expect(await page.title()).toContain('Ticket #99999 does not exist');
+    expect(await noSideScroll(page)).toBe(true);
+    await screenshot(page, 'ticket-missing');
+
+    await page.getByRole('main').getByRole('link', { name: 'Back to the ticket list' }).click();
+    await page.getByRole('heading', { name: 'Tickets' }).waitFor();
+    expect(here(page)).toBe('/tickets');
+
+    // The other detail pages read their record the same way.
+    for (const [path, name, list, heading] of [
+      ['/customers/99999', 'Customer #99999', 'Back to the customer list', 'Customers'],
+      ['/sites/99999', 'Site #99999', 'Back to the site list', 'Sites'],
+      ['/assets/99999', 'Asset #99999', 'Back to the asset list', 'Assets'],
+    ] as const) {
+      await page.goto(server.url + path);
+      await page.getByRole('heading', { name: `${name} does not exist` }).waitFor();
+      expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+      await page.getByRole('main').getByRole('link', { name: list }).click();
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+    }
+  });
 });

@@ -33,6 +33,9 @@ export function usePaged<T>(path: string | null, query: Query = {}, limit = 50):
   const [extended, setExtended] = useState(false);
   const [hasNewer, setHasNewer] = useState(false);
   const [tick, setTick] = useState(0);
+  // The key the rows were asked for: a path that just changed (or appeared) is loading from the
+  // first render, not from the effect after it, so no "empty" shows in between.
+  const [askedKey, setAskedKey] = useState(key);
   const generation = useRef(0);
   // What refresh() reads when its answer arrives, not when it was asked.
   const state = useRef({ items, extended, loading, loadingMore });
@@ -42,6 +45,7 @@ export function usePaged<T>(path: string | null, query: Query = {}, limit = 50):
     if (key === null) return;
     const gen = ++generation.current;
     const ctrl = new AbortController();
+    setAskedKey(key);
     setLoading(true);
     setError(null);
     api.get<Page<T>>(key, { signal: ctrl.signal }).then(
@@ -107,7 +111,7 @@ export function usePaged<T>(path: string | null, query: Query = {}, limit = 50):
 
   const reload = useCallback(() => setTick((t) => t + 1), []);
   const replace = useCallback((update: (items: T[]) => T[]) => setItems(update), []);
-  return { items, loading, loadingMore, error, hasMore: cursor !== null, extended, hasNewer, loadMore, reload, refresh, replace };
+  return { items, loading: loading || (key !== null && key !== askedKey), loadingMore, error, hasMore: cursor !== null, extended, hasNewer, loadMore, reload, refresh, replace };
 }
 
 /** Rows are told apart by their id, or as a whole when they have none. */

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { api, ApiError } from '../api.ts';
+import { api } from '../api.ts';
 import { Badge, PriorityBadge, StatusBadge } from '../components/badges.tsx';
 import { DattoAlertPanel, DeviceLinks, loadAlertsForTicket, RetryResolveButton } from '../components/datto-alert-panel.tsx';
 import { Field } from '../components/field.tsx';
@@ -7,6 +7,7 @@ import { CustomerName, invalidateCache, SiteName, useCached } from '../component
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
 import { AssetSelect, CustomerSelect, PrioritySelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
 import { ListStates, LoadMoreButton } from '../components/paged-table.tsx';
+import { isMissing, RecordError } from '../components/record-error.tsx';
 import { Callout, Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
 import { HistoryItem } from '../components/ticket-history.tsx';
 import { toast } from '../components/toasts.tsx';
@@ -245,15 +246,18 @@ function Attachments({ ticketId }: { ticketId: number }) {
 
 export function TicketPage({ id }: { id: number }) {
   const ticket = useApi<Ticket>(`/api/tickets/${id}`);
-  const history = usePaged<TicketAction>(`/api/tickets/${id}/actions`, {}, 100);
+  // The history and the alerts are read once the ticket is known to exist.
+  const found = ticket.data !== undefined;
+  const history = usePaged<TicketAction>(found ? `/api/tickets/${id}/actions` : null, {}, 100);
   const [alerts, setAlerts] = useState<DattoAlert[]>([]);
   const [alertError, setAlertError] = useState<unknown>(null);
   const [closing, setClosing] = useState(false);
   const [tick, setTick] = useState(0);
   const t = ticket.data;
-  useTitle(t ? `#${t.number} ${t.summary}` : 'Ticket');
+  useTitle(t ? `#${t.number} ${t.summary}` : isMissing(ticket.error) ? `Ticket #${id} does not exist` : 'Ticket');
 
   useEffect(() => {
+    if (!found) return;
     let live = true;
     loadAlertsForTicket(id).then(
       (a) => live && (setAlerts(a), setAlertError(null)),
@@ -262,7 +266,7 @@ export function TicketPage({ id }: { id: number }) {
     return () => {
       live = false;
     };
-  }, [id, tick]);
+  }, [id, tick, found]);
 
   // While Datto RMM is being asked to resolve an alert, its state is read again every 2 s; when it
   // settles (resolved or failed), the ticket and its history show the outcome.
@@ -294,16 +298,7 @@ export function TicketPage({ id }: { id: number }) {
   const reopen = useAction(async () => updated(await api.patch<Ticket>(`/api/tickets/${id}`, { status: 'in_progress' })));
 
   if (ticket.error) {
-    return (
-      <>
-        <PageHeader title={`Ticket ${id}`} crumbs={[{ label: 'Tickets', to: '/tickets' }]} />
-        <ErrorBox
-          error={ticket.error}
-          onRetry={ticket.reload}
-          title={ticket.error instanceof ApiError && ticket.error.status === 404 ? 'This ticket does not exist' : 'Could not load the ticket'}
-        />
-      </>
-    );
+    return <RecordError error={ticket.error} onRetry={ticket.reload} name={`Ticket #${id}`} what="ticket" list={{ crumb: 'Tickets', to: '/tickets', label: 'ticket list' }} />;
   }
   if (!t) return <Loading label="Loading ticket…" />;
   const alert = alerts[0] ?? null;
