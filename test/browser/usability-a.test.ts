@@ -121,4 +121,66 @@ describeBrowser('usability: live ticket list, missing records, drafts, tables, a
       await page.getByRole('heading', { name: heading, exact: true }).waitFor();
     }
   });
+
+  it('keeps a note typed on a ticket through the session ending, until it is added', async () => {
+    const { page, context } = b;
+    const t = (await server.admin.post('/api/tickets', { summary: 'Outlook keeps asking for the password' })).body;
+    const other = (await server.admin.post('/api/tickets', { summary: 'Teams camera black' })).body;
+    await page.goto(`${server.url}/tickets/${t.id}`);
+    await page.locator('li.history-item').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    const note = page.getByLabel('Add a note');
+    await note.fill('Reset the credential manager entry; waiting for the user to confirm.');
+
+    // Signed out elsewhere: adding the note meets the ended session and goes through sign-in.
+    await context.request.post(`${server.url}/api/auth/logout`);
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('heading', { name: /Outlook keeps asking/ }).waitFor();
+    await expect.poll(() => note.inputValue()).toBe('Reset the credential manager entry; waiting for the user to confirm.');
+
+    // Each ticket has its own draft, and a reload keeps it too.
+    await page.goto(`${server.url}/tickets/${other.id}`);
+    await page.getByRole('heading', { name: /Teams camera black/ }).waitFor();
+    expect(await note.inputValue()).toBe('');
+    await page.goto(`${server.url}/tickets/${t.id}`);
+    await page.getByRole('heading', { name: /Outlook keeps asking/ }).waitFor();
+    await expect.poll(() => note.inputValue()).toBe('Reset the credential manager entry; waiting for the user to confirm.');
+
+    // Once added, the draft is gone.
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByRole('list', { name: 'Ticket history' }).getByText('Reset the credential manager entry').waitFor();
+    expect(await note.inputValue()).toBe('');
+    await page.reload();
+    await page.getByRole('heading', { name: /Outlook keeps asking/ }).waitFor();
+    await page.locator('li.history-item').first().waitFor();
+    expect(await note.inputValue()).toBe('');
+  });
+
+  it('keeps a closing note through the session ending, with the close form open again', async () => {
+    const { page, context } = b;
+    const t = (await server.admin.post('/api/tickets', { summary: 'Shared drive mapping lost' })).body;
+    await page.goto(`${server.url}/tickets/${t.id}`);
+    await page.locator('li.history-item').first().waitFor();
+    await page.waitForLoadState('networkidle');
+    await page.getByRole('button', { name: 'Close ticket' }).click();
+    const closing = page.getByLabel('Closing note (optional)');
+    await closing.fill('Re-mapped S: by GPO; user confirmed.');
+
+    await context.request.post(`${server.url}/api/auth/logout`);
+    await page.locator('form.close-form').getByRole('button', { name: 'Close ticket' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('heading', { name: /Shared drive mapping lost/ }).waitFor();
+    await expect.poll(() => closing.inputValue()).toBe('Re-mapped S: by GPO; user confirmed.');
+
+    await page.locator('form.close-form').getByRole('button', { name: 'Close ticket' }).click();
+    await page.locator('.header-meta .badge', { hasText: 'Closed' }).waitFor();
+    await page.getByRole('list', { name: 'Ticket history' }).getByText('Re-mapped S: by GPO').waitFor();
+    await page.getByRole('button', { name: 'Reopen' }).click();
+    await page.locator('.header-meta .badge', { hasText: 'In progress' }).waitFor();
+    await page.getByRole('button', { name: 'Close ticket' }).click();
+    expect(await closing.inputValue()).toBe('');
+  });
 });

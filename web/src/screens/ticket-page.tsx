@@ -23,22 +23,44 @@ type Attachment = { id: number; ticketId: number; inboundMessageId: number | nul
 
 const formatSize = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 
-const draftKey = (id: number) => `relaydesk.note-draft.${id}`;
+// What is typed in a ticket's note box or closing note is kept for the tab (sessionStorage) until it
+// is sent or cancelled, so it outlives a reload and a trip through sign-in when the session ends.
+type DraftKind = 'note' | 'close';
+const draftKey = (kind: DraftKind, id: number) => `relaydesk.${kind}-draft.${id}`;
 
-function useNoteDraft(id: number) {
-  const [text, setText] = useState(() => sessionStorage.getItem(draftKey(id)) ?? '');
-  useEffect(() => {
-    if (text) sessionStorage.setItem(draftKey(id), text);
-    else sessionStorage.removeItem(draftKey(id));
-  }, [id, text]);
-  return [text, setText] as const;
+function readDraft(kind: DraftKind, id: number): string {
+  try {
+    return sessionStorage.getItem(draftKey(kind, id)) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function writeDraft(kind: DraftKind, id: number, text: string) {
+  try {
+    if (text) sessionStorage.setItem(draftKey(kind, id), text);
+    else sessionStorage.removeItem(draftKey(kind, id));
+  } catch {
+    // Storage refused (full, or off in this browser): the text stays on screen only.
+  }
+}
+
+function useDraft(kind: DraftKind, id: number) {
+  const [text, setText] = useState(() => readDraft(kind, id));
+  useEffect(() => writeDraft(kind, id, text), [kind, id, text]);
+  /** Empties the box and forgets the draft, also when the form is about to go away. */
+  const clear = () => {
+    writeDraft(kind, id, '');
+    setText('');
+  };
+  return [text, setText, clear] as const;
 }
 
 function NoteForm({ ticketId, onAdded }: { ticketId: number; onAdded(): void }) {
-  const [text, setText] = useNoteDraft(ticketId);
+  const [text, setText, clear] = useDraft('note', ticketId);
   const add = useAction(async () => {
     await api.post<TicketAction>(`/api/tickets/${ticketId}/actions`, { body: text.trim() });
-    setText('');
+    clear();
     toast('Note added');
     onAdded();
   });
@@ -136,9 +158,10 @@ function PropertiesForm({ ticket, onSaved }: { ticket: Ticket; onSaved(t: Ticket
 }
 
 function CloseForm({ ticket, onClosed, onCancel }: { ticket: Ticket; onClosed(t: Ticket): void; onCancel(): void }) {
-  const [note, setNote] = useState('');
+  const [note, setNote, clear] = useDraft('close', ticket.id);
   const close = useAction(async () => {
     const t = await api.post<Ticket>(`/api/tickets/${ticket.id}/close`, note.trim() ? { note: note.trim() } : {});
+    clear();
     toast(`Ticket #${ticket.number} closed`);
     onClosed(t);
   });
@@ -158,7 +181,14 @@ function CloseForm({ ticket, onClosed, onCancel }: { ticket: Ticket; onClosed(t:
         <button type="submit" className="btn btn-danger" disabled={close.busy}>
           {close.busy ? 'Closing…' : 'Close ticket'}
         </button>
-        <button type="button" className="btn" onClick={onCancel}>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            clear();
+            onCancel();
+          }}
+        >
           Cancel
         </button>
       </div>
@@ -251,7 +281,8 @@ export function TicketPage({ id }: { id: number }) {
   const history = usePaged<TicketAction>(found ? `/api/tickets/${id}/actions` : null, {}, 100);
   const [alerts, setAlerts] = useState<DattoAlert[]>([]);
   const [alertError, setAlertError] = useState<unknown>(null);
-  const [closing, setClosing] = useState(false);
+  // A closing note left unsent (the session ended as it was sent) opens the close form again.
+  const [closing, setClosing] = useState(() => readDraft('close', id) !== '');
   const [tick, setTick] = useState(0);
   const t = ticket.data;
   useTitle(t ? `#${t.number} ${t.summary}` : isMissing(ticket.error) ? `Ticket #${id} does not exist` : 'Ticket');
