@@ -183,4 +183,33 @@ describeBrowser('usability: live ticket list, missing records, drafts, tables, a
     await page.getByRole('button', { name: 'Close ticket' }).click();
     expect(await closing.inputValue()).toBe('');
   });
+
+  it('customers table: the Flags cells are table cells as tall as their rows', async () => {
+    const { page } = b;
+    await server.admin.post('/api/customers', { name: 'Fabrikam', mainSiteName: 'Head office' });
+    await server.admin.post('/api/customers', { name: 'Litware' });
+    await page.goto(`${server.url}/customers`);
+    const row = page.locator('tbody tr', { hasText: 'Litware' });
+    await row.getByText('No main site').waitFor();
+    const cells = await page.evaluate<Array<{ display: string; cell: number; row: number; top: number; rowTop: number }>>(`
+      [...document.querySelectorAll('tbody tr')].map((tr) => {
+        const td = tr.children[2];
+        const r = tr.getBoundingClientRect(), c = td.getBoundingClientRect();
+        return { display: getComputedStyle(td).display, cell: c.height, row: r.height, top: c.top, rowTop: r.top };
+      })`);
+    expect(cells.length).toBe(2);
+    for (const c of cells) {
+      expect(c.display).toBe('table-cell');
+      expect(Math.abs(c.cell - c.row)).toBeLessThan(1.5);
+      expect(Math.abs(c.top - c.rowTop)).toBeLessThan(1.5);
+    }
+    // The flag sits on the row's middle line, with the name.
+    const [flag, name] = await page.evaluate<number[]>(`
+      [...document.querySelectorAll('tbody tr')].find((tr) => tr.textContent.includes('Litware'))
+        .querySelectorAll('.badge, a.row-link').values().toArray()
+        .sort((a) => (a.matches('.badge') ? -1 : 1))
+        .map((e) => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; })`);
+    expect(Math.abs(flag! - name!)).toBeLessThan(3);
+    await screenshot(page, 'customers-flags');
+  });
 });
