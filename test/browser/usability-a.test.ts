@@ -212,4 +212,25 @@ describeBrowser('usability: live ticket list, missing records, drafts, tables, a
     expect(Math.abs(flag! - name!)).toBeLessThan(3);
     await screenshot(page, 'customers-flags');
   });
+
+  it('audit log: actions and changes in words, the recorded values in a tooltip', async () => {
+    const { page } = b;
+    const t = (await server.admin.post('/api/tickets', { summary: 'Audit me', priority: 2 })).body;
+    await server.admin.patch(`/api/tickets/${t.id}`, { status: 'in_progress', priority: 1 });
+    await page.goto(`${server.url}/config/audit-log`);
+    const row = page.locator('tbody tr', { hasText: 'Ticket updated' }).first();
+    await row.waitFor();
+    const action = row.locator('td').nth(2);
+    expect(await action.textContent()).toBe('Ticket updated');
+    expect(await action.getAttribute('title')).toBe('ticket.update');
+    expect(await row.locator('td').nth(3).textContent()).toBe(`Ticket #${t.id}`);
+    const changes = row.locator('td').nth(4);
+    await expect.poll(() => changes.textContent()).toBe('priority High → Critical, status New → In progress');
+    const raw = JSON.parse((await changes.getAttribute('title'))!);
+    expect(raw).toEqual({ priority: { from: 2, to: 1 }, status: { from: 'new', to: 'in_progress' } });
+    await page.locator('tbody tr', { hasText: 'Customer created' }).first().waitFor();
+    expect(await page.locator('tbody').getByText(/ticket\.update|in_progress/).count()).toBe(0);
+    expect(await noSideScroll(page)).toBe(true);
+    await screenshot(page, 'audit-log');
+  });
 });
