@@ -233,4 +233,45 @@ describeBrowser('usability: live ticket list, missing records, drafts, tables, a
     expect(await noSideScroll(page)).toBe(true);
     await screenshot(page, 'audit-log');
   });
+
+  it('these screens fit a phone (390×844) without sideways scrolling', async () => {
+    const { page } = b;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.goto(`${server.url}/tickets?status=all`);
+      await expect.poll(() => page.locator('tbody tr').count()).toBe(50);
+      await page.getByRole('button', { name: 'Load more' }).click();
+      await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(50);
+      await server.admin.post('/api/tickets', { summary: 'Seen on a phone', priority: 2 });
+      await page.clock.fastForward(REFRESH);
+      const pill = page.getByRole('button', { name: 'New tickets — show' });
+      await pill.waitFor();
+      await page.mouse.wheel(0, 1500);
+      expect(await pill.isVisible()).toBe(true);
+      expect(await noSideScroll(page)).toBe(true);
+      await screenshot(page, 'tickets-new-pill-phone');
+
+      const t = (await server.admin.post('/api/tickets', { summary: 'Phone close form' })).body;
+      await page.goto(`${server.url}/tickets/${t.id}`);
+      await page.getByRole('heading', { name: /Phone close form/ }).waitFor();
+      await page.getByRole('button', { name: 'Close ticket' }).click();
+      await page.getByLabel('Closing note (optional)').fill('Done');
+      expect(await noSideScroll(page)).toBe(true);
+
+      for (const [path, heading] of [
+        ['/tickets/99999', 'Ticket #99999 does not exist'],
+        ['/customers', 'Customers'],
+        ['/config/audit-log', 'Audit log'],
+      ] as const) {
+        await page.goto(server.url + path);
+        await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+        await page.locator('main .table, main .state').first().waitFor();
+        expect(await noSideScroll(page)).toBe(true);
+      }
+      await screenshot(page, 'audit-log-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    expect(b.pageErrors).toEqual([]);
+  });
 });
