@@ -161,8 +161,8 @@ describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, aud
   it('records changes in the audit log', async () => {
     const { page } = b;
     await nav(page, 'Audit log').click();
-    await page.locator('tr', { hasText: 'agent.create' }).first().waitFor();
-    await page.locator('tr', { hasText: 'ticket_type' }).first().waitFor();
+    await page.locator('tr', { hasText: 'Agent created' }).first().waitFor();
+    await page.locator('tr', { hasText: 'Ticket type' }).first().waitFor();
     expect(await page.content()).not.toContain('imap-secret');
     await screenshot(page, 'audit-log');
   });
@@ -170,10 +170,10 @@ describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, aud
   it('says what to do when a record does not exist', async () => {
     const { page } = b;
     await page.goto(`${server.url}/tickets/999999`);
-    await page.getByText('This ticket does not exist.').waitFor();
-    await page.getByRole('button', { name: 'Try again' }).waitFor();
+    await page.getByRole('heading', { name: 'Ticket #999999 does not exist' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
     await page.goto(`${server.url}/customers/424242`);
-    await page.getByText('This customer does not exist.').waitFor();
+    await page.getByRole('heading', { name: 'Customer #424242 does not exist' }).waitFor();
     await page.goto(`${server.url}/no/such/page`);
     await page.getByRole('heading', { name: 'Page not found' }).waitFor();
     await page.getByRole('link', { name: 'ticket list' }).click();

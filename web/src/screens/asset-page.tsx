@@ -1,10 +1,11 @@
-import { ApiError, type Page } from '../api.ts';
+import type { Page } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { DeviceLinks } from '../components/datto-alert-panel.tsx';
 import { CustomerName, SiteName } from '../components/names.tsx';
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
+import { isMissing, RecordError } from '../components/record-error.tsx';
 import { pageOf, PagedTable } from '../components/paged-table.tsx';
-import { Empty, ErrorBox, Loading } from '../components/states.tsx';
+import { Empty, Loading } from '../components/states.tsx';
 import { CompactTicketRow } from '../components/ticket-row.tsx';
 import { formatAgo, formatDateTime, formatShort } from '../format.ts';
 import { useApi } from '../hooks/use-api.ts';
@@ -15,15 +16,10 @@ export function AssetPage({ id }: { id: number }) {
   const asset = useApi<Asset>(`/api/assets/${id}`);
   const tickets = useApi<Page<Ticket>>(`/api/tickets?assetId=${id}&limit=20`);
   const a = asset.data;
-  useTitle(a?.hostname ?? 'Asset');
+  useTitle(a ? a.hostname : isMissing(asset.error) ? `Asset #${id} does not exist` : 'Asset');
 
   if (asset.error) {
-    return (
-      <>
-        <PageHeader title="Asset" crumbs={[{ label: 'Assets', to: '/assets' }]} />
-        <ErrorBox error={asset.error} onRetry={asset.reload} title={asset.error instanceof ApiError && asset.error.status === 404 ? 'This asset does not exist' : 'Could not load the asset'} />
-      </>
-    );
+    return <RecordError error={asset.error} onRetry={asset.reload} name={`Asset #${id}`} what="asset" list={{ crumb: 'Assets', to: '/assets', label: 'asset list' }} />;
   }
   if (!a) return <Loading label="Loading asset…" />;
 

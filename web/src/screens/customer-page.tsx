@@ -1,11 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, ApiError, type Page } from '../api.ts';
+import { api, type Page } from '../api.ts';
 import { Badge, NoMainSiteFlag } from '../components/badges.tsx';
 import { Checkbox, Field } from '../components/field.tsx';
 import { invalidateCache } from '../components/names.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
+import { isMissing, RecordError } from '../components/record-error.tsx';
 import { pageOf, PagedTable } from '../components/paged-table.tsx';
-import { Callout, Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { Callout, Empty, InlineError, Loading } from '../components/states.tsx';
 import { CompactTicketRow } from '../components/ticket-row.tsx';
 import { toast } from '../components/toasts.tsx';
 import { useAction } from '../hooks/use-action.ts';
@@ -120,15 +121,10 @@ export function CustomerPage({ id }: { id: number }) {
   const tickets = useApi<Page<Ticket>>(`/api/tickets?customerId=${id}&open=true&limit=10&sort=-updatedAt`);
   const assets = useApi<Page<Asset>>(`/api/assets?customerId=${id}&limit=10`);
   const c = customer.data;
-  useTitle(c?.name ?? 'Customer');
+  useTitle(c ? c.name : isMissing(customer.error) ? `Customer #${id} does not exist` : 'Customer');
 
   if (customer.error) {
-    return (
-      <>
-        <PageHeader title="Customer" crumbs={[{ label: 'Customers', to: '/customers' }]} />
-        <ErrorBox error={customer.error} onRetry={customer.reload} title={customer.error instanceof ApiError && customer.error.status === 404 ? 'This customer does not exist' : 'Could not load the customer'} />
-      </>
-    );
+    return <RecordError error={customer.error} onRetry={customer.reload} name={`Customer #${id}`} what="customer" list={{ crumb: 'Customers', to: '/customers', label: 'customer list' }} />;
   }
   if (!c) return <Loading label="Loading customer…" />;
   const siteList = sites.data?.items ?? [];

@@ -118,9 +118,11 @@ export function CustomersList() {
               </Link>
             </td>
             <td>{c.mainSiteId ? <SiteName id={c.mainSiteId} /> : <span className="muted">none</span>}</td>
-            <td className="badges">
-              {!c.hasMainSite && <NoMainSiteFlag />}
-              {c.isTopLevel && <Badge tone="blue">Top-level</Badge>}
+            <td>
+              <div className="badges">
+                {!c.hasMainSite && <NoMainSiteFlag />}
+                {c.isTopLevel && <Badge tone="blue">Top-level</Badge>}
+              </div>
             </td>
             <td className="col-optional">
               <Link to={`/tickets?customerId=${c.id}`}>Open tickets</Link>

@@ -1,11 +1,12 @@
 import { useState } from 'react';
-import { api, ApiError, type Page } from '../api.ts';
+import { api, type Page } from '../api.ts';
 import { Badge, NoMainSiteFlag } from '../components/badges.tsx';
 import { Field } from '../components/field.tsx';
 import { invalidateCache, useCached } from '../components/names.tsx';
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
+import { isMissing, RecordError } from '../components/record-error.tsx';
 import { pageOf, PagedTable } from '../components/paged-table.tsx';
-import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
+import { Empty, InlineError, Loading } from '../components/states.tsx';
 import { CompactTicketRow } from '../components/ticket-row.tsx';
 import { toast } from '../components/toasts.tsx';
 import { formatAgo } from '../format.ts';
@@ -21,7 +22,7 @@ export function SitePage({ id }: { id: number }) {
   const tickets = useApi<Page<Ticket>>(`/api/tickets?siteId=${id}&open=true&limit=20&sort=-updatedAt`);
   const assets = useApi<Page<Asset>>(`/api/assets?siteId=${id}&limit=100`);
   const [name, setName] = useState<string | null>(null);
-  useTitle(s?.name ?? 'Site');
+  useTitle(s ? s.name : isMissing(site.error) ? `Site #${id} does not exist` : 'Site');
 
   const rename = useAction(async () => {
     const next = await api.patch<Site>(`/api/sites/${id}`, { name: (name ?? '').trim() });
@@ -38,12 +39,7 @@ export function SitePage({ id }: { id: number }) {
   });
 
   if (site.error) {
-    return (
-      <>
-        <PageHeader title="Site" crumbs={[{ label: 'Sites', to: '/sites' }]} />
-        <ErrorBox error={site.error} onRetry={site.reload} title={site.error instanceof ApiError && site.error.status === 404 ? 'This site does not exist' : 'Could not load the site'} />
-      </>
-    );
+    return <RecordError error={site.error} onRetry={site.reload} name={`Site #${id}`} what="site" list={{ crumb: 'Sites', to: '/sites', label: 'site list' }} />;
   }
   if (!s) return <Loading label="Loading site…" />;
 

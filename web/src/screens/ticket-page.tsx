@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { api, ApiError } from '../api.ts';
+import { api } from '../api.ts';
 import { Badge, PriorityBadge, StatusBadge } from '../components/badges.tsx';
 import { DattoAlertPanel, DeviceLinks, loadAlertsForTicket, RetryResolveButton } from '../components/datto-alert-panel.tsx';
 import { Field } from '../components/field.tsx';
@@ -7,6 +7,7 @@ import { CustomerName, invalidateCache, SiteName, useCached } from '../component
 import { Card, Facts, PageHeader, useTitle } from '../components/page.tsx';
 import { AssetSelect, CustomerSelect, PrioritySelect, SiteSelect, TicketTypeSelect } from '../components/pickers.tsx';
 import { ListStates, LoadMoreButton } from '../components/paged-table.tsx';
+import { isMissing, RecordError } from '../components/record-error.tsx';
 import { Callout, Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
 import { HistoryItem } from '../components/ticket-history.tsx';
 import { toast } from '../components/toasts.tsx';
@@ -22,22 +23,44 @@ type Attachment = { id: number; ticketId: number; inboundMessageId: number | nul
 
 const formatSize = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 
-const draftKey = (id: number) => `relaydesk.note-draft.${id}`;
+// What is typed in a ticket's note box or closing note is kept for the tab (sessionStorage) until it
+// is sent or cancelled, so it outlives a reload and a trip through sign-in when the session ends.
+type DraftKind = 'note' | 'close';
+const draftKey = (kind: DraftKind, id: number) => `relaydesk.${kind}-draft.${id}`;
 
-function useNoteDraft(id: number) {
-  const [text, setText] = useState(() => sessionStorage.getItem(draftKey(id)) ?? '');
-  useEffect(() => {
-    if (text) sessionStorage.setItem(draftKey(id), text);
-    else sessionStorage.removeItem(draftKey(id));
-  }, [id, text]);
-  return [text, setText] as const;
+function readDraft(kind: DraftKind, id: number): string {
+  try {
+    return sessionStorage.getItem(draftKey(kind, id)) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function writeDraft(kind: DraftKind, id: number, text: string) {
+  try {
+    if (text) sessionStorage.setItem(draftKey(kind, id), text);
+    else sessionStorage.removeItem(draftKey(kind, id));
+  } catch {
+    // Storage refused (full, or off in this browser): the text stays on screen only.
+  }
+}
+
+function useDraft(kind: DraftKind, id: number) {
+  const [text, setText] = useState(() => readDraft(kind, id));
+  useEffect(() => writeDraft(kind, id, text), [kind, id, text]);
+  /** Empties the box and forgets the draft, also when the form is about to go away. */
+  const clear = () => {
+    writeDraft(kind, id, '');
+    setText('');
+  };
+  return [text, setText, clear] as const;
 }
 
 function NoteForm({ ticketId, onAdded }: { ticketId: number; onAdded(): void }) {
-  const [text, setText] = useNoteDraft(ticketId);
+  const [text, setText, clear] = useDraft('note', ticketId);
   const add = useAction(async () => {
     await api.post<TicketAction>(`/api/tickets/${ticketId}/actions`, { body: text.trim() });
-    setText('');
+    clear();
     toast('Note added');
     onAdded();
   });
@@ -135,9 +158,10 @@ function PropertiesForm({ ticket, onSaved }: { ticket: Ticket; onSaved(t: Ticket
 }
 
 function CloseForm({ ticket, onClosed, onCancel }: { ticket: Ticket; onClosed(t: Ticket): void; onCancel(): void }) {
-  const [note, setNote] = useState('');
+  const [note, setNote, clear] = useDraft('close', ticket.id);
   const close = useAction(async () => {
     const t = await api.post<Ticket>(`/api/tickets/${ticket.id}/close`, note.trim() ? { note: note.trim() } : {});
+    clear();
     toast(`Ticket #${ticket.number} closed`);
     onClosed(t);
   });
@@ -157,7 +181,14 @@ function CloseForm({ ticket, onClosed, onCancel }: { ticket: Ticket; onClosed(t:
         <button type="submit" className="btn btn-danger" disabled={close.busy}>
           {close.busy ? 'Closing…' : 'Close ticket'}
         </button>
-        <button type="button" className="btn" onClick={onCancel}>
+        <button
+          type="button"
+          className="btn"
+          onClick={() => {
+            clear();
+            onCancel();
+          }}
+        >
           Cancel
         </button>
       </div>
@@ -245,15 +276,19 @@ function Attachments({ ticketId }: { ticketId: number }) {
 
 export function TicketPage({ id }: { id: number }) {
   const ticket = useApi<Ticket>(`/api/tickets/${id}`);
-  const history = usePaged<TicketAction>(`/api/tickets/${id}/actions`, {}, 100);
+  // The history and the alerts are read once the ticket is known to exist.
+  const found = ticket.data !== undefined;
+  const history = usePaged<TicketAction>(found ? `/api/tickets/${id}/actions` : null, {}, 100);
   const [alerts, setAlerts] = useState<DattoAlert[]>([]);
   const [alertError, setAlertError] = useState<unknown>(null);
-  const [closing, setClosing] = useState(false);
+  // A closing note left unsent (the session ended as it was sent) opens the close form again.
+  const [closing, setClosing] = useState(() => readDraft('close', id) !== '');
   const [tick, setTick] = useState(0);
   const t = ticket.data;
-  useTitle(t ? `#${t.number} ${t.summary}` : 'Ticket');
+  useTitle(t ? `#${t.number} ${t.summary}` : isMissing(ticket.error) ? `Ticket #${id} does not exist` : 'Ticket');
 
   useEffect(() => {
+    if (!found) return;
     let live = true;
     loadAlertsForTicket(id).then(
       (a) => live && (setAlerts(a), setAlertError(null)),
@@ -262,7 +297,7 @@ export function TicketPage({ id }: { id: number }) {
     return () => {
       live = false;
     };
-  }, [id, tick]);
+  }, [id, tick, found]);
 
   // While Datto RMM is being asked to resolve an alert, its state is read again every 2 s; when it
   // settles (resolved or failed), the ticket and its history show the outcome.
@@ -294,16 +329,7 @@ export function TicketPage({ id }: { id: number }) {
   const reopen = useAction(async () => updated(await api.patch<Ticket>(`/api/tickets/${id}`, { status: 'in_progress' })));
 
   if (ticket.error) {
-    return (
-      <>
-        <PageHeader title={`Ticket ${id}`} crumbs={[{ label: 'Tickets', to: '/tickets' }]} />
-        <ErrorBox
-          error={ticket.error}
-          onRetry={ticket.reload}
-          title={ticket.error instanceof ApiError && ticket.error.status === 404 ? 'This ticket does not exist' : 'Could not load the ticket'}
-        />
-      </>
-    );
+    return <RecordError error={ticket.error} onRetry={ticket.reload} name={`Ticket #${id}`} what="ticket" list={{ crumb: 'Tickets', to: '/tickets', label: 'ticket list' }} />;
   }
   if (!t) return <Loading label="Loading ticket…" />;
   const alert = alerts[0] ?? null;

@@ -8,6 +8,7 @@ import { LoadMoreButton, PagedTable } from '../components/paged-table.tsx';
 import { Empty } from '../components/states.tsx';
 import { formatDateTime, formatShort, SOURCE_LABEL, SOURCES, STATUS_LABEL, STATUSES } from '../format.ts';
 import { useApi } from '../hooks/use-api.ts';
+import { useAutoRefresh } from '../hooks/use-auto-refresh.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link, setQuery, useLocation } from '../router.tsx';
 import type { Ticket, TicketCounts, TicketStatus } from '../types.ts';
@@ -30,6 +31,9 @@ const TABS: StatusTab[] = [
   ...STATUSES.map((s) => ({ key: s, label: STATUS_LABEL[s], count: (c: TicketCounts) => c.byStatus[s] ?? 0 })),
   { key: 'all', label: 'All', count: (c) => c.total },
 ];
+
+/** How often the list and its counts are read again while the page is open. */
+const REFRESH_MS = 20_000;
 
 const num = (v: string | null) => (v && /^\d+$/.test(v) ? Number(v) : null);
 
@@ -66,6 +70,17 @@ export function TicketsList() {
 
   const list = usePaged<Ticket>('/api/tickets', { ...filterQuery, ...statusQuery(status), sort });
   const counts = useApi<TicketCounts>(withQuery('/api/tickets/counts', filterQuery));
+  // New tickets (an alert e-mail, another agent) show up without a reload: the counts and the first
+  // page are read again in the background. Once "Load more" has added pages, the rows stay put and a
+  // button offers the new ones instead.
+  useAutoRefresh(() => {
+    counts.reload();
+    list.refresh();
+  }, REFRESH_MS);
+  const showNewer = () => {
+    list.reload();
+    window.scrollTo({ top: 0 });
+  };
   const shownTotal = counts.data ? totalFor(status, counts.data) : null;
   const activeFilters = Object.values(filters).filter((v) => v !== null && v !== '').length;
   const anyFilter = activeFilters > 0 || q !== '';
@@ -156,6 +171,13 @@ export function TicketsList() {
         )}
       </form>
 
+      {list.hasNewer && (
+        <div className="newer-pill-row" role="status">
+          <button type="button" className="btn btn-small newer-pill" onClick={showNewer}>
+            New tickets — show
+          </button>
+        </div>
+      )}
       <PagedTable
         list={list}
         errorTitle="Could not load tickets"
