@@ -207,5 +207,27 @@ describe('tickets API', () => {
     const third = (await s.admin.get(`/api/tickets?q=reboot&limit=2&cursor=${second.nextCursor}`)).body;
     expect([...first.items, ...second.items, ...third.items].map((t: { id: number }) => t.id)).toEqual(many.map((t) => t.id).reverse());
     expect(third.nextCursor).toBeNull();
+
+    // Text in thousands of summaries (served by a scan in list order rather than the index) pages the same way.
+    const now = new Date().toISOString();
+    const type = (await s.admin.get('/api/ticket-types')).body.items[0].id;
+    const bulk = Array.from({ length: 2_500 }, (_, i) => ({
+      number: 100_000 + i, summary: `Windows Update ${i % 2 ? 'pending' : 'failed'} on PC-${i}`, details: '', status: 'new' as const, priority: 3,
+      ticket_type_id: type, source: 'api' as const, opened_at: now, updated_at: now, agent_touched: 0,
+    }));
+    for (let i = 0; i < bulk.length; i += 500) await s.ctx.db.insertInto('tickets').values(bulk.slice(i, i + 500)).execute();
+    const common = (await s.admin.get('/api/tickets?q=windows%20update&limit=100')).body;
+    expect(common.items).toHaveLength(100);
+    expect(common.items.every((t: { summary: string }) => t.summary.startsWith('Windows Update'))).toBe(true);
+    const ids = common.items.map((t: { id: number }) => t.id);
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const next = (await s.admin.get(`/api/tickets?q=windows%20update&limit=100&cursor=${common.nextCursor}`)).body;
+    expect(next.items[0].id).toBeLessThan(ids[ids.length - 1]);
+    expect((await s.admin.get('/api/tickets/counts?q=windows%20update')).body.byStatus.new).toBe(2_500);
+    // …while a rare one among them is found by the index.
+    expect(((await s.admin.get('/api/tickets?q=failed%20on%20pc-1235')).body.items as Array<{ summary: string }>).map((t) => t.summary))
+      .toEqual([]);
+    expect(((await s.admin.get('/api/tickets?q=failed%20on%20pc-1238')).body.items as Array<{ summary: string }>).map((t) => t.summary))
+      .toEqual(['Windows Update failed on PC-1238']);
   });
 });

@@ -15,18 +15,34 @@ export type TicketFilter = {
 export const SORTS = ['id', 'priority', 'updated_at', 'opened_at'] as const;
 export type SortKey = (typeof SORTS)[number];
 
+/** A search matching fewer summaries than this is served by the trigram index; a commoner one by the scan. */
+const INDEX_PROBE = 2_000;
+
+/** How a text search runs: `index` looks the needle up in `tickets_fts`; `scan` tests each row in list order. */
+type SearchPlan = 'index' | 'scan';
+
+const ftsPhrase = (needle: string) => `"${needle.replace(/"/g, '""')}"`;
+
 /**
- * Summary contains the text, case-insensitively. On SQLite a needle of three characters or more is
- * looked up in the trigram index `tickets_fts` (migration 0009) as a phrase, which matches exactly
- * the summaries that contain it; on PostgreSQL `ilike` uses its trigram index by itself.
+ * On SQLite a needle of three characters or more can be looked up in the trigram index `tickets_fts`
+ * (migration 0009) as a phrase, which matches exactly the summaries that contain it. That reads every
+ * match, so it pays for text few tickets contain; text in thousands of them is found sooner by
+ * scanning in list order, which stops at a page. A probe of at most INDEX_PROBE matches picks.
+ * PostgreSQL's planner makes the same choice for `ilike` and its trigram index by itself.
  */
-function summaryContains(dialect: Dialect, needle: string) {
-  if (dialect === 'postgres' || [...needle].length < 3) return textMatch(dialect, 'tickets.summary', needle);
-  const phrase = `"${needle.replace(/"/g, '""')}"`;
-  return (_eb: ExpressionBuilder<any, any>) => sql<boolean>`tickets.id in (select rowid from tickets_fts where tickets_fts match ${phrase})`;
+async function searchPlan(db: Executor, dialect: Dialect, needle: string | undefined): Promise<SearchPlan> {
+  if (!needle || dialect === 'postgres' || [...needle].length < 3) return 'scan';
+  const probe = await sql<{ n: number }>`select count(*) as n from (select rowid from tickets_fts where tickets_fts match ${ftsPhrase(needle)} limit ${INDEX_PROBE})`.execute(db);
+  return Number(probe.rows[0]?.n ?? 0) < INDEX_PROBE ? 'index' : 'scan';
 }
 
-function applyFilter<QB extends { where: (...a: any[]) => QB }>(qb: QB, dialect: Dialect, f: TicketFilter): QB {
+/** Summary contains the text, ignoring case (the scan folds ASCII letters only, as SQLite's like does). */
+function summaryContains(dialect: Dialect, needle: string, plan: SearchPlan) {
+  if (plan === 'scan') return textMatch(dialect, 'tickets.summary', needle);
+  return (_eb: ExpressionBuilder<any, any>) => sql<boolean>`tickets.id in (select rowid from tickets_fts where tickets_fts match ${ftsPhrase(needle)})`;
+}
+
+function applyFilter<QB extends { where: (...a: any[]) => QB }>(qb: QB, dialect: Dialect, f: TicketFilter, plan: SearchPlan): QB {
   let q = qb;
   if (f.status?.length) q = q.where('tickets.status', 'in', f.status);
   if (f.open) q = q.where('tickets.status', '!=', 'closed');
@@ -37,19 +53,19 @@ function applyFilter<QB extends { where: (...a: any[]) => QB }>(qb: QB, dialect:
   if (f.source) q = q.where('tickets.source', '=', f.source);
   if (f.priority !== undefined) q = q.where('tickets.priority', '=', f.priority);
   if (f.parentTicketId !== undefined) q = q.where('tickets.parent_ticket_id', '=', f.parentTicketId);
-  if (f.q) q = q.where(summaryContains(dialect, f.q));
+  if (f.q) q = q.where(summaryContains(dialect, f.q, plan));
   return q;
 }
 
 /** Stable order: the sort column, then id, both in the requested direction; the cursor continues after (key, id). */
-export function listTickets(
+export async function listTickets(
   db: Executor, dialect: Dialect, f: TicketFilter,
   page: { sort: SortKey; desc: boolean; after?: { k?: string | number | null; id: number }; limit: number },
 ) {
   const col = `tickets.${page.sort}` as const;
   const op = page.desc ? '<' : '>';
   let qb = db.selectFrom('tickets').selectAll('tickets');
-  qb = applyFilter(qb, dialect, f);
+  qb = applyFilter(qb, dialect, f, await searchPlan(db, dialect, f.q));
   if (page.after) {
     const { k, id } = page.after;
     qb = page.sort === 'id'
@@ -64,7 +80,7 @@ export function listTickets(
 
 export async function countTicketsByStatus(db: Executor, dialect: Dialect, f: TicketFilter) {
   let qb = db.selectFrom('tickets').select(['tickets.status', (eb) => eb.fn.countAll<number>().as('n')]);
-  qb = applyFilter(qb, dialect, { ...f, status: undefined, open: undefined });
+  qb = applyFilter(qb, dialect, { ...f, status: undefined, open: undefined }, await searchPlan(db, dialect, f.q));
   return qb.groupBy('tickets.status').execute();
 }
 
