@@ -18,8 +18,8 @@ export type SortKey = (typeof SORTS)[number];
 /** A search matching fewer summaries than this is served by the trigram index; a commoner one by the scan. */
 const INDEX_PROBE = 2_000;
 
-/** How a text search runs: `index` looks the needle up in `tickets_fts`; `scan` tests each row in list order. */
-type SearchPlan = 'index' | 'scan';
+/** How a text search runs: the ids the trigram index found, or `scan` (test each row in list order). */
+type SearchPlan = { ids: number[] } | 'scan';
 
 const ftsPhrase = (needle: string) => `"${needle.replace(/"/g, '""')}"`;
 
@@ -27,19 +27,30 @@ const ftsPhrase = (needle: string) => `"${needle.replace(/"/g, '""')}"`;
  * On SQLite a needle of three characters or more can be looked up in the trigram index `tickets_fts`
  * (migration 0009) as a phrase, which matches exactly the summaries that contain it. That reads every
  * match, so it pays for text few tickets contain; text in thousands of them is found sooner by
- * scanning in list order, which stops at a page. A probe of at most INDEX_PROBE matches picks.
- * PostgreSQL's planner makes the same choice for `ilike` and its trigram index by itself.
+ * scanning in list order, which stops at a page. Reading at most INDEX_PROBE matches decides: fewer,
+ * and they are the answer's ids. PostgreSQL's planner makes the same choice for `ilike` by itself.
  */
 async function searchPlan(db: Executor, dialect: Dialect, needle: string | undefined): Promise<SearchPlan> {
   if (!needle || dialect === 'postgres' || [...needle].length < 3) return 'scan';
-  const probe = await sql<{ n: number }>`select count(*) as n from (select rowid from tickets_fts where tickets_fts match ${ftsPhrase(needle)} limit ${INDEX_PROBE})`.execute(db);
-  return Number(probe.rows[0]?.n ?? 0) < INDEX_PROBE ? 'index' : 'scan';
+  const key = needle.toLowerCase();
+  if (commonText.has(key)) return 'scan';
+  const found = await sql<{ id: number }>`select rowid as id from tickets_fts where tickets_fts match ${ftsPhrase(needle)} limit ${INDEX_PROBE}`.execute(db);
+  if (found.rows.length < INDEX_PROBE) return { ids: found.rows.map((r) => r.id) };
+  if (commonText.size >= 1_000) commonText.clear();
+  commonText.add(key);
+  return 'scan';
 }
+
+/**
+ * Text found common stays common (tickets are seldom deleted), and the scan is exact whatever the
+ * count, so it is not probed again: the probe would read INDEX_PROBE matches for every page.
+ */
+const commonText = new Set<string>();
 
 /** Summary contains the text, ignoring case (the scan folds ASCII letters only, as SQLite's like does). */
 function summaryContains(dialect: Dialect, needle: string, plan: SearchPlan) {
   if (plan === 'scan') return textMatch(dialect, 'tickets.summary', needle);
-  return (_eb: ExpressionBuilder<any, any>) => sql<boolean>`tickets.id in (select rowid from tickets_fts where tickets_fts match ${ftsPhrase(needle)})`;
+  return (_eb: ExpressionBuilder<any, any>) => sql<boolean>`tickets.id in (select value from json_each(${JSON.stringify(plan.ids)}))`;
 }
 
 function applyFilter<QB extends { where: (...a: any[]) => QB }>(qb: QB, dialect: Dialect, f: TicketFilter, plan: SearchPlan): QB {
