@@ -299,16 +299,18 @@ export function TicketPage({ id }: { id: number }) {
     };
   }, [id, tick, found]);
 
-  // While Datto RMM is being asked to resolve an alert, its state is read again every 2 s; when it
-  // settles (resolved or failed), the ticket and its history show the outcome.
+  // While Datto RMM is being asked to resolve an alert, its state is read again every 2 s. Whenever an
+  // alert's resolve state changes (settled, or failed before it was ever seen pending), the ticket and
+  // its history are read again to show the outcome.
   const pending = alerts.some((a) => a.resolveState === 'pending');
-  const wasPending = useRef(false);
+  const resolveStates = alerts.map((a) => `${a.alertUid}:${a.resolveState}`).join(',');
+  const seenStates = useRef<string | null>(null);
   useEffect(() => {
-    if (wasPending.current && !pending) {
+    if (seenStates.current !== null && seenStates.current !== resolveStates) {
       ticket.reload();
       history.reload();
     }
-    wasPending.current = pending;
+    seenStates.current = resolveStates;
     if (!pending) return;
     const timer = window.setTimeout(() => setTick((n) => n + 1), 2000);
     return () => window.clearTimeout(timer);
