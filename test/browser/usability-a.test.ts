@@ -140,6 +140,23 @@ describeBrowser('usability: live ticket list, missing records, drafts, tables, a
     await page.getByRole('heading', { name: /Outlook keeps asking/ }).waitFor();
     await expect.poll(() => note.inputValue()).toBe('Reset the credential manager entry; waiting for the user to confirm.');
 
+    // Another agent signing in on the same tab does not find it; the author, back, does.
+    const tech = { email: 'draft-tech@example.test', password: 'tech-password-1' };
+    expect((await server.admin.post('/api/agents', { ...tech, name: 'Second technician' })).status).toBe(201);
+    await context.request.post(`${server.url}/api/auth/logout`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(page, tech.email, tech.password);
+    await page.getByRole('heading', { name: /Outlook keeps asking/ }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(await note.inputValue()).toBe('');
+    await context.request.post(`${server.url}/api/auth/logout`);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.getByRole('heading', { name: /Outlook keeps asking/ }).waitFor();
+    await expect.poll(() => note.inputValue()).toBe('Reset the credential manager entry; waiting for the user to confirm.');
+
     // Each ticket has its own draft, and a reload keeps it too.
     await page.goto(`${server.url}/tickets/${other.id}`);
     await page.getByRole('heading', { name: /Teams camera black/ }).waitFor();

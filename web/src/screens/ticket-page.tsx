@@ -17,6 +17,7 @@ import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
 import type { Asset, Customer, Ticket, TicketAction, TicketStatus } from '../types.ts';
 
 type Attachment = { id: number; ticketId: number; inboundMessageId: number | null; filename: string; contentType: string; size: number; createdAt: string };
@@ -24,33 +25,35 @@ type Attachment = { id: number; ticketId: number; inboundMessageId: number | nul
 const formatSize = (n: number) => (n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KB` : `${(n / 1048576).toFixed(1)} MB`);
 
 // What is typed in a ticket's note box or closing note is kept for the tab (sessionStorage) until it
-// is sent or cancelled, so it outlives a reload and a trip through sign-in when the session ends.
+// is sent or cancelled, so it outlives a reload and a trip through sign-in when the session ends. It
+// is kept per agent: another agent signing in on the same tab does not find it.
 type DraftKind = 'note' | 'close';
-const draftKey = (kind: DraftKind, id: number) => `relaydesk.${kind}-draft.${id}`;
+const draftKey = (kind: DraftKind, id: number, agentId: number) => `relaydesk.${kind}-draft.${agentId}.${id}`;
 
-function readDraft(kind: DraftKind, id: number): string {
+function readDraft(key: string): string {
   try {
-    return sessionStorage.getItem(draftKey(kind, id)) ?? '';
+    return sessionStorage.getItem(key) ?? '';
   } catch {
     return '';
   }
 }
 
-function writeDraft(kind: DraftKind, id: number, text: string) {
+function writeDraft(key: string, text: string) {
   try {
-    if (text) sessionStorage.setItem(draftKey(kind, id), text);
-    else sessionStorage.removeItem(draftKey(kind, id));
+    if (text) sessionStorage.setItem(key, text);
+    else sessionStorage.removeItem(key);
   } catch {
     // Storage refused (full, or off in this browser): the text stays on screen only.
   }
 }
 
 function useDraft(kind: DraftKind, id: number) {
-  const [text, setText] = useState(() => readDraft(kind, id));
-  useEffect(() => writeDraft(kind, id, text), [kind, id, text]);
+  const key = draftKey(kind, id, useSession().me.id);
+  const [text, setText] = useState(() => readDraft(key));
+  useEffect(() => writeDraft(key, text), [key, text]);
   /** Empties the box and forgets the draft, also when the form is about to go away. */
   const clear = () => {
-    writeDraft(kind, id, '');
+    writeDraft(key, '');
     setText('');
   };
   return [text, setText, clear] as const;
@@ -282,7 +285,8 @@ export function TicketPage({ id }: { id: number }) {
   const [alerts, setAlerts] = useState<DattoAlert[]>([]);
   const [alertError, setAlertError] = useState<unknown>(null);
   // A closing note left unsent (the session ended as it was sent) opens the close form again.
-  const [closing, setClosing] = useState(() => readDraft('close', id) !== '');
+  const me = useSession().me;
+  const [closing, setClosing] = useState(() => readDraft(draftKey('close', id, me.id)) !== '');
   const [tick, setTick] = useState(0);
   const t = ticket.data;
   useTitle(t ? `#${t.number} ${t.summary}` : isMissing(ticket.error) ? `Ticket #${id} does not exist` : 'Ticket');
