@@ -120,6 +120,9 @@ export async function signIn(page: Page, email: string, password: string) {
 }
 
 /** Path and query of the page's URL. */
+/** A link of the sidebar. */
+export const nav = (page: Page, label: string) => page.getByRole('complementary', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
+
 export const here = (page: Page) => {
   const u = new URL(page.url());
   return u.pathname + u.search;

@@ -1,19 +1,9 @@
-import net from 'node:net';
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../support/mail-helpers.ts';
 import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
-import { describeBrowser, ensureWebBuilt, here, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
+import { describeBrowser, ensureWebBuilt, here, nav, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
 
 const AGENT = { name: 'Alex Agent', email: 'alex@msp.example', password: 'agent-password-1' };
-const nav = (page: Page, label: string) => page.getByRole('complementary', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, audit log', () => {
   let server: TestServer;

@@ -3,14 +3,12 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDattoEmulator, type DattoEmulator } from '../datto-emulator/index.ts';
 import { eventually, login, startTestServer, type Api, type TestServer } from '../support/test-server.ts';
-import { describeBrowser, ensureWebBuilt, here, openBrowser, screenshot, type Browser } from './browser.ts';
+import { describeBrowser, ensureWebBuilt, here, nav, openBrowser, screenshot, type Browser } from './browser.ts';
 
 /** Emulator and client share a shrunk clock: Datto's 60 s rate window is 1 s. */
 const windowFactor = 60;
 const FROM = 'alerts@rmm.example-msp.com';
 const ADMIN = { name: 'Sam Admin', email: 'sam@msp.example', password: 'datto-story-1' };
-
-const nav = (page: Page, label: string) => page.getByRole('complementary', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
 
 function alertMail(uid: string, device: string) {
   return [

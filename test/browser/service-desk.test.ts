@@ -1,10 +1,8 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
-import { describeBrowser, ensureWebBuilt, here, noSideScroll, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
+import { describeBrowser, ensureWebBuilt, here, nav, noSideScroll, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
 
 const XSS = '<img src=x onerror=alert(1)>';
-const nav = (page: Page, label: string) => page.getByRole('complementary', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
 
 describeBrowser('service desk: customers, tickets, session, safety, narrow screens', () => {
   let server: TestServer;

@@ -1,24 +1,14 @@
 import crypto from 'node:crypto';
-import net from 'node:net';
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startDattoEmulator, type DattoEmulator } from '../datto-emulator/index.ts';
+import { freePort } from '../support/mail-helpers.ts';
 import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
-import { describeBrowser, ensureWebBuilt, here, noSideScroll, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
+import { describeBrowser, ensureWebBuilt, here, nav, noSideScroll, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
 
 const windowFactor = 60;
 const FROM = 'alerts@rmm.example-msp.com';
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
-
-const nav = (page: Page, label: string) => page.getByRole('complementary', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 function mail(subject: string) {
   return [
