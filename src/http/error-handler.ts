@@ -51,6 +51,11 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return send(reply, err.statusCode, { error: { code: code && !code.startsWith('FST_') ? code.toLowerCase() : 'bad_request', message: dbMessage } });
   }
+  // A request still being handled when the process stops and closes the database (its client may be
+  // gone already): not a fault, and the client, if still there, may try again elsewhere.
+  if (dbMessage === 'driver has already been destroyed') {
+    return send(reply, 503, { error: { code: 'shutting_down', message: 'Relaydesk is shutting down; try again in a moment' } });
+  }
   request.log.error({ err }, 'unhandled error');
   return send(reply, 500, { error: { code: 'internal', message: 'Something went wrong on our side; the error was logged' } });
 }

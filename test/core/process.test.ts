@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, login } from '../support/test-server.ts';
+import { eventually, login, startTestServer } from '../support/test-server.ts';
 
 const bin = path.resolve('bin/relaydesk.js');
 const dirs: string[] = [];
@@ -70,5 +70,17 @@ describe('the relaydesk process', () => {
     expect(log).toMatch(/Relaydesk is listening/);
     for (const line of log.split('\n').filter((l) => l.startsWith('{'))) expect(() => JSON.parse(line)).not.toThrow();
     expect(log).not.toContain(password);
+  });
+
+  it('a request handled after stopping closed the database answers 503 shutting_down, not a 500', async () => {
+    const s = await startTestServer();
+    try {
+      await s.ctx.db.destroy();
+      const r = await s.admin.get('/api/tickets');
+      expect(r.status).toBe(503);
+      expect(r.body).toEqual({ error: { code: 'shutting_down', message: 'Relaydesk is shutting down; try again in a moment' } });
+    } finally {
+      await s.stop().catch(() => {});
+    }
   });
 });
