@@ -28,7 +28,7 @@ export function createMailPipeline(ctx: AppContext, options: MailPipelineOptions
 
   const wake = { fn: () => {} };
   const inbox = createInboxService(ctx.db, { onStored: () => wake.fn() });
-  const mailboxes = createMailboxService(ctx.db, ctx.secretBox);
+  const mailboxes = createMailboxService(ctx.db, ctx.secretBox, { starttls: ctx.config.smtpTls !== null });
   mailboxes.onChange((id) => inbox.forgetMailbox(id));
   const rules = createEmailRuleService(ctx.db, actions);
   let pool: ParsePool | null = null;

@@ -14,18 +14,19 @@ export type Mailbox = {
   id: number; name: string; kind: 'imap' | 'smtp' | 'upload'; enabled: boolean;
   health: { connected: boolean; lastMessageAt: string | null; lastError: string | null };
   imap?: Omit<ImapSettings, never> & { passwordSet: boolean };
-  smtp?: SmtpSettings;
+  smtp?: SmtpSettings & { starttls: boolean };
   createdAt: string; updatedAt: string;
 };
 
-export function presentMailbox(r: repo.MailboxRow): Mailbox {
+/** `starttls`: this process offers STARTTLS on inbound SMTP (a certificate is configured). */
+export function presentMailbox(r: repo.MailboxRow, starttls = false): Mailbox {
   const settings = JSON.parse(r.settings);
   const connected = r.enabled === 1 && (r.kind === 'upload' || r.health_connected === 1);
   return {
     id: r.id, name: r.name, kind: r.kind, enabled: r.enabled === 1,
     health: { connected, lastMessageAt: r.last_message_at, lastError: r.health_last_error },
     ...(r.kind === 'imap' ? { imap: { ...imapSettingsSchema.parse(settings), passwordSet: !!r.secret_enc } } : {}),
-    ...(r.kind === 'smtp' ? { smtp: smtpSettingsSchema.parse(settings) } : {}),
+    ...(r.kind === 'smtp' ? { smtp: { ...smtpSettingsSchema.parse(settings), starttls } } : {}),
     createdAt: r.created_at, updatedAt: r.updated_at,
   };
 }
@@ -38,7 +39,8 @@ export type MailboxRuntime = {
 
 export type MailboxService = ReturnType<typeof createMailboxService>;
 
-export function createMailboxService(db: Database, secretBox: SecretBox) {
+export function createMailboxService(db: Database, secretBox: SecretBox, opts: { starttls?: boolean } = {}) {
+  const present = (r: repo.MailboxRow) => presentMailbox(r, opts.starttls ?? false);
   const listeners = new Set<(id: number) => void>();
   const changed = (id: number) => {
     for (const l of listeners) l(id);
@@ -89,8 +91,8 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
       return checkImap({ ...input.imap, password });
     },
 
-    list: async () => (await repo.listMailboxes(db)).map(presentMailbox),
-    get: async (id: number) => presentMailbox(await load(id)),
+    list: async () => (await repo.listMailboxes(db)).map(present),
+    get: async (id: number) => present(await load(id)),
     exists: async (id: number) => !!(await repo.findMailbox(db, id)),
 
     async runtime(id: number): Promise<MailboxRuntime | null> {
@@ -122,7 +124,7 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
         return row.id;
       });
       changed(id);
-      return presentMailbox(await load(id));
+      return present(await load(id));
     },
 
     async replace(id: number, input: MailboxInput, actor: Actor) {
@@ -139,7 +141,7 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
         await audit(trx, actor, { action: 'mailbox.update', entity: 'mailbox', entityId: id, changes: { name: input.name, settings: settingsOf(input), passwordChanged: !!password } });
       });
       changed(id);
-      return presentMailbox(await load(id));
+      return present(await load(id));
     },
 
     async patch(id: number, patch: MailboxPatch, actor: Actor) {
@@ -170,7 +172,7 @@ export function createMailboxService(db: Database, secretBox: SecretBox) {
         await audit(trx, actor, { action: 'mailbox.update', entity: 'mailbox', entityId: id, changes: { ...rest, ...(imap ? { imap: { ...imap, password: undefined } } : {}), passwordChanged: !!password } });
       });
       changed(id);
-      return presentMailbox(await load(id));
+      return present(await load(id));
     },
 
     /** A mailbox that received mail keeps it: deleting it needs force (its inbox goes with it). */

@@ -12,7 +12,8 @@ export const mailboxShape = z.object({
     host: z.string(), port: z.number(), tls: z.enum(['none', 'starttls', 'tls']), username: z.string(), folder: z.string(),
     processedFolder: z.string().nullable(), pollSeconds: z.number(), tlsVerify: z.boolean(), passwordSet: z.boolean(),
   }).optional(),
-  smtp: z.object({ port: z.number(), addresses: z.array(z.string()), maxMessageBytes: z.number() }).optional(),
+  /** `starttls`: the server offers STARTTLS (RELAYDESK_SMTP_TLS_CERT/KEY are set). */
+  smtp: z.object({ port: z.number(), addresses: z.array(z.string()), maxMessageBytes: z.number(), starttls: z.boolean() }).optional(),
   createdAt: z.string(), updatedAt: z.string(),
 });
 

@@ -40,7 +40,7 @@ describe('inbound SMTP receiver (real server, real client)', () => {
     const box = (await s.admin.get(`/api/mailboxes/${mailboxId}`)).body;
     expect(box.health).toMatchObject({ connected: true, lastError: null });
     expect(box.health.lastMessageAt).toBeTypeOf('string');
-    expect(box.smtp).toMatchObject({ port, addresses: ['helpdesk@example.test', 'support@example.test'] });
+    expect(box.smtp).toMatchObject({ port, addresses: ['helpdesk@example.test', 'support@example.test'], starttls: false });
   });
 
   it('the same message sent twice is recorded once', async () => {
@@ -160,6 +160,7 @@ describe('SMTP receiver when the message cannot be stored', () => {
         const tlsPort = await freePort();
         const id = await createMailbox(tlsServer, { name: 'TLS SMTP', kind: 'smtp', smtp: { port: tlsPort, addresses: ['secure@example.test'] } });
         await eventually(async () => (await tlsServer.admin.get(`/api/mailboxes/${id}`)).body.health.connected);
+        expect((await tlsServer.admin.get(`/api/mailboxes/${id}`)).body.smtp.starttls).toBe(true);
         // requireTLS: the client refuses to send unless STARTTLS succeeds first.
         const transport = nodemailer.createTransport({ host: '127.0.0.1', port: tlsPort, secure: false, requireTLS: true, tls: { rejectUnauthorized: false } });
         const info = await transport.sendMail({ envelope: { from: 'a@example.com', to: ['secure@example.test'] }, raw: buildMail({ subject: 'Over TLS', messageId: '<tls-1@example.com>' }) });

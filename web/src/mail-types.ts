@@ -24,7 +24,8 @@ export type Mailbox = {
   enabled: boolean;
   health: { connected: boolean; lastMessageAt: string | null; lastError: string | null };
   imap?: ImapSettings;
-  smtp?: SmtpSettings;
+  /** `starttls`: the server offers STARTTLS (a certificate is configured). */
+  smtp?: SmtpSettings & { starttls?: boolean };
   createdAt: string;
   updatedAt: string;
 };

@@ -338,6 +338,9 @@ export function MailboxPage({ id }: { id: number }) {
                     : [
                         ['Port', String(m.smtp?.port ?? '—')],
                         ['Addresses', m.smtp?.addresses.join(', ') ?? '—'],
+                        ['Encryption', m.smtp?.starttls
+                          ? 'STARTTLS offered'
+                          : <span className="muted">none: set RELAYDESK_SMTP_TLS_CERT and RELAYDESK_SMTP_TLS_KEY to offer STARTTLS</span>],
                       ]
                 }
               />
