@@ -241,6 +241,30 @@ describe('Datto RMM alert e-mails', () => {
     expect((await env.ticket(m.ticketId!)).priority).toBe(1);
   });
 
+  it('enrichment that keeps failing gives up at its last attempt and says so on the ticket once', async () => {
+    const alert = env.emu.state.addAlert({ deviceUid: env.emu.state.devices[2]!.uid, priority: 'High', timestamp: Date.now() });
+    env.emu.faults.failNext(1_000, { status: 503, path: `/api/v2/alert/${alert.alertUid}` });
+    try {
+      const m = await env.mail(alertMail({ uid: alert.alertUid }));
+      await eventually(async () => (await env.alert(alert.alertUid)).enrichError ?? undefined);
+      // The retries' backoff is minutes: bring the job to its last attempt and due now.
+      const db = env.server.ctx.db;
+      await eventually(async () => (await db.selectFrom('jobs').select('state').where('unique_key', '=', `datto-enrich:${alert.alertUid}`)
+        .where('state', '=', 'queued').executeTakeFirst()) ?? undefined);
+      await db.updateTable('jobs').set({ attempts: 13, run_at: new Date().toISOString() })
+        .where('unique_key', '=', `datto-enrich:${alert.alertUid}`).where('state', '=', 'queued').execute();
+      env.server.ctx.queue.wake();
+      const job = await eventually(async () => db.selectFrom('jobs').select(['state', 'attempts']).where('unique_key', '=', `datto-enrich:${alert.alertUid}`)
+        .where('state', '=', 'failed').executeTakeFirst());
+      expect(job.attempts).toBe(14);
+      const notes = (await env.actions(m.ticketId!)).filter((a) => a.kind === 'alert_event' && /Could not read alert/.test(a.body));
+      expect(notes).toHaveLength(1);
+      expect(notes[0].body).toMatch(/server error/);
+    } finally {
+      env.emu.faults.clear();
+    }
+  });
+
   it('enrichment that failed on bad credentials, or never ran while the module was off, runs when the settings are fixed', async () => {
     await env.configure({ apiSecret: 'not-the-secret' });
     const a1 = env.emu.state.addAlert({ deviceUid: env.emu.state.devices[1]!.uid, priority: 'High', timestamp: Date.now() });

@@ -36,8 +36,10 @@ export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: A
         enrich_error: message, updated_at: new Date().toISOString(),
         ...(unknownToDatto && row.datto_state === 'open' ? { datto_state: 'unknown' as const } : {}),
       });
-      // Said once on the ticket, however often an alert raised again fails the same way.
-      if (final && row.ticket_id && row.held_reason !== 'storm' && row.enrich_error !== message) {
+      // "Datto does not know it" is said once on the ticket, however often the alert is raised again
+      // and read again (a retried failure's message is already on the link before its final attempt).
+      const saidBefore = unknownToDatto && row.enrich_error === message;
+      if (final && row.ticket_id && row.held_reason !== 'storm' && !saidBefore) {
         await ctx.services.tickets.addActionIn(trx, row.ticket_id, 'alert_event',
           `Could not read alert ${alertUid} from Datto RMM: ${message} The ticket keeps what the alert's e-mail or webhook said.`, actor,
           { alertUid, error: message });
