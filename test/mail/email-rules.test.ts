@@ -58,6 +58,20 @@ describe('email rules', () => {
       expect(unsupported.status, value).toBe(400);
       expect(unsupported.body.error.message).toMatch(/conditions\.0\.value: regex does not compile: .*back-references and look-around are not supported/);
     }
+    // Counted repetitions inflate the compiled program, and matching time with it: capped.
+    for (const value of ['(?:.?.?.?.?.?.?.?.?.?.?){1000}z', '(\\p{L}?){1000}\\p{N}', '(?:[a-z]?){300}!']) {
+      const huge = await bad({ name: 'r', conditions: [{ field: 'body', operator: 'regex', value }], actions: [{ type: 'ignore' }] });
+      expect(huge.status, value).toBe(400);
+      expect(huge.body.error.message).toMatch(/conditions\.0\.value: regex is too large once its repetitions are expanded \(\d+ steps, at most 200\)/);
+    }
+    const escaped = await bad({ name: 'r', conditions: [{ field: 'body', operator: 'regex', value: 'caf\\u00e9' }], actions: [{ type: 'ignore' }] });
+    expect(escaped.body.error.message).toMatch(/write a character by its code as \\x\{e9\}/);
+    // Everyday patterns stay well inside the cap.
+    for (const value of ['[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', '\\b(disk|cpu|memory)\\s+(usage|load)\\s+above\\s+\\d{2,3}%', '^[a-z0-9._%+-]+@[a-z0-9.-]+\\.[a-z]{2,}$']) {
+      const ok = await s.admin.post('/api/email-rules', { name: 'fine', conditions: [{ field: 'body', operator: 'regex', value }], actions: [{ type: 'ignore' }] });
+      expect(ok.status, value).toBe(201);
+      await s.admin.delete(`/api/email-rules/${ok.body.id}`);
+    }
     const unknownAction = await bad({ name: 'r', conditions: [], actions: [{ type: 'send-fax' }] });
     expect(unknownAction.status).toBe(422);
     expect(unknownAction.body.error.message).toMatch(/actions\.0\.type/);
