@@ -1,20 +1,26 @@
 import type { FastifyRequest } from 'fastify';
 import { ValidationError } from '../errors.ts';
 
-/** Path of the first string holding NUL in a parsed JSON body, or null; looks at most `budget` values. */
-function nulPath(value: unknown, path: string, budget: { left: number }): string | null {
+/** JSON nested deeper than this is refused: no request of the API needs it, and walking it would exhaust the stack. */
+const MAX_DEPTH = 64;
+
+class TooDeep extends Error {}
+
+/** Path of the first string holding NUL in parsed JSON, or null; looks at most `budget` values. */
+function nulPath(value: unknown, path: string, budget: { left: number }, depth = 0): string | null {
   if (--budget.left < 0) return null;
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (depth > MAX_DEPTH) throw new TooDeep(path);
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) {
-      const p = nulPath(v, `${path}.${i}`, budget);
+      const p = nulPath(v, `${path}.${i}`, budget, depth + 1);
       if (p) return p;
     }
     return null;
   }
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      const p = nulPath(v, `${path}.${k}`, budget);
+      const p = nulPath(v, `${path}.${k}`, budget, depth + 1);
       if (p) return p;
     }
   }
@@ -28,7 +34,14 @@ function nulPath(value: unknown, path: string, budget: { left: number }): string
  */
 export async function refuseNul(request: FastifyRequest) {
   const budget = { left: 10_000 };
-  const at = nulPath(request.query, 'querystring', budget) ?? nulPath(request.params, 'params', budget)
-    ?? (request.body !== null && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? nulPath(request.body, 'body', budget) : null);
+  let at: string | null;
+  try {
+    at = nulPath(request.query, 'querystring', budget) ?? nulPath(request.params, 'params', budget)
+      ?? (request.body !== null && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? nulPath(request.body, 'body', budget) : null);
+  } catch (err) {
+    if (!(err instanceof TooDeep)) throw err;
+    const where = err.message.split('.')[0];
+    throw new ValidationError(`${where}: nested more than ${MAX_DEPTH} levels deep`, [{ field: where, message: `nested more than ${MAX_DEPTH} levels deep` }]);
+  }
   if (at) throw new ValidationError(`${at}: text must not contain NUL characters (\\u0000)`);
 }

@@ -44,8 +44,11 @@ export const strictBodyValidatorCompiler: FastifySchemaCompiler<unknown> = (rout
  * fields rather than ignoring them, as a route with a body schema does; `{}` and no body are fine.
  */
 export async function refuseBodyWithoutSchema(request: FastifyRequest) {
-  if (request.routeOptions.schema?.body || !isRecord(request.body) || Buffer.isBuffer(request.body)) return;
-  const keys = Object.keys(request.body);
+  const body = request.body;
+  // A string or bytes is a raw body a route reads itself (a webhook, a mail upload).
+  if (request.routeOptions.schema?.body || body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body)) return;
+  if (!isRecord(body)) throw new ValidationError('body: this request takes no body', [{ field: 'body', message: 'this request takes no body' }]);
+  const keys = Object.keys(body);
   if (!keys.length) return;
   const details = keys.map((k) => ({ field: `body.${k}`, message: 'Unrecognized key: this request takes no body' }));
   throw new ValidationError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details);

@@ -105,6 +105,13 @@ describe('tickets API', () => {
     const nested = await s.admin.post('/api/customers', { name: 'N', mainSiteName: 'S', notes: ['a', 'b\u0000'] });
     expect(nested.status).toBe(400);
     expect(nested.body.error.message).toMatch(/^body\.notes\.1: /);
+    // JSON nested thousands deep (10 KB) is refused, signed in or not, instead of exhausting the stack.
+    const deep = `{"email":"a@b.c","password":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    for (const [client, url] of [[s.anonymous, '/api/auth/login'], [s.admin, '/api/tickets']] as const) {
+      const r = await client.post(url, deep, { contentType: 'application/json' });
+      expect(r.status, url).toBe(400);
+      expect(r.body.error.message).toBe('body: nested more than 64 levels deep');
+    }
     // So are query strings: a search for text with NUL cannot match anything either database stores.
     for (const url of ['/api/tickets?q=a%00bc', '/api/tickets?q=%00abc', '/api/customers?q=x%00']) {
       const q = await s.admin.get(url);

@@ -119,6 +119,11 @@ describe('reconciliation with Datto RMM', () => {
     const extra = await env.api.post('/api/integrations/datto-rmm/reconcile', { full: true });
     expect(extra.status).toBe(400);
     expect(extra.body.error.message).toBe('body.full: Unrecognized key: this request takes no body');
+    for (const body of ['[1]', '[{"x":1}]', '5', 'true']) {
+      const notObject = await env.api.post('/api/integrations/datto-rmm/reconcile', body, { contentType: 'application/json' });
+      expect(notObject.status, body).toBe(400);
+      expect(notObject.body.error.message).toBe('body: this request takes no body');
+    }
     await env.configure({ enabled: false });
     try {
       const off = await env.api.post('/api/integrations/datto-rmm/reconcile', {});
