@@ -48,6 +48,8 @@ export function openDatabase(options: OpenOptions): DbHandle {
   // 64 MiB of page cache (the default is 2 MiB): a desk's working set of tickets and alerts fits.
   sqlite.pragma('cache_size = -65536');
   sqlite.pragma('wal_autocheckpoint = 10000');
+  // SQLite's lower() and like fold only A-Z: text filters fold every letter with this (see core/text-match.ts).
+  sqlite.function('fold_case', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
   const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }

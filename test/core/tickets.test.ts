@@ -236,5 +236,16 @@ describe('tickets API', () => {
       .toEqual([]);
     expect(((await s.admin.get('/api/tickets?q=failed%20on%20pc-1238')).body.items as Array<{ summary: string }>).map((t) => t.summary))
       .toEqual(['Windows Update failed on PC-1238']);
+
+    // Case is ignored for every letter, whichever way the search runs: rare text, common text, two letters.
+    await make('KÜHLSCHRANK defekt');
+    await make('kühlschrank leer');
+    const total = async (q: string) => (await s.admin.get(`/api/tickets/counts?q=${encodeURIComponent(q)}`)).body.total as number;
+    expect(await total('Kühlschrank')).toBe(2);
+    const watch = Array.from({ length: 2_100 }, (_, i) => ({ ...bulk[0]!, number: 200_000 + i, summary: `Überwachung aktiv #${i}` }));
+    for (let i = 0; i < watch.length; i += 500) await s.ctx.db.insertInto('tickets').values(watch.slice(i, i + 500)).execute();
+    await make('ÜBERWACHUNG gestört');
+    for (const q of ['überwachung', 'ÜBERWACHUNG', 'üBERwachung', 'üb']) expect(await total(q), q).toBe(2_101);
+    expect(await total('überwachung gestört')).toBe(1);
   });
 });

@@ -47,7 +47,7 @@ async function searchPlan(db: Executor, dialect: Dialect, needle: string | undef
  */
 const commonText = new Set<string>();
 
-/** Summary contains the text, ignoring case (the scan folds ASCII letters only, as SQLite's like does). */
+/** Summary contains the text, ignoring case, however the search runs. */
 function summaryContains(dialect: Dialect, needle: string, plan: SearchPlan) {
   if (plan === 'scan') return textMatch(dialect, 'tickets.summary', needle);
   return (_eb: ExpressionBuilder<any, any>) => sql<boolean>`tickets.id in (select value from json_each(${JSON.stringify(plan.ids)}))`;
