@@ -143,6 +143,15 @@ describe('tickets API', () => {
     expect((await s.admin.post('/api/tickets', { summary: 'x', ticketTypeId: 999 })).status).toBe(422);
     expect((await s.admin.get('/api/tickets/999999')).status).toBe(404);
     expect((await s.admin.get('/api/tickets/abc')).status).toBe(400);
+    // Only decimal digits name a record: no hex, exponents or blanks.
+    for (const id of ['0x10', '1e3', '%20', '1.0', '-1']) {
+      const r = await s.admin.get(`/api/tickets/${id}`);
+      expect(r.status, id).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+    }
+    expect((await s.admin.get('/api/tickets?limit=1e1')).status).toBe(400);
+    expect((await s.admin.get(`/api/tickets?customerId=0x${contoso.id.toString(16)}`)).status).toBe(400);
+    expect((await s.admin.get(`/api/tickets?customerId=${contoso.id}&limit=5`)).status).toBe(200);
     expect((await s.admin.get('/api/tickets?cursor=garbage')).status).toBe(400);
     expect((await s.admin.get('/api/tickets?sort=bogus')).status).toBe(422);
     const malformed = await fetch(`${s.url}/api/tickets`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: '' }, body: '{"summary":' });

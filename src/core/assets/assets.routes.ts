@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { HttpApp } from '../../integrations/registry.ts';
-import { boolQuery, idParams, pageOf, pageQuery } from '../../http/schemas.ts';
+import { boolQuery, idParams, pageOf, pageQuery, positiveId } from '../../http/schemas.ts';
 import type { AssetService } from './asset.service.ts';
 
 export const assetShape = z.object({
@@ -15,7 +15,7 @@ export function assetsRoutes(app: HttpApp, assets: AssetService) {
     schema: {
       tags: ['assets'],
       querystring: z.object({
-        ...pageQuery, q: z.string().optional(), customerId: z.coerce.number().int().optional(), siteId: z.coerce.number().int().optional(),
+        ...pageQuery, q: z.string().optional(), customerId: positiveId().optional(), siteId: positiveId().optional(),
         includeRetired: boolQuery.optional(),
       }),
       response: { 200: pageOf(assetShape) },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HttpApp } from '../../integrations/registry.ts';
 import { actorOf } from '../../http/auth.ts';
-import { boolQuery, idParams, pageOf, pageQuery } from '../../http/schemas.ts';
+import { boolQuery, idParams, pageOf, pageQuery, positiveId } from '../../http/schemas.ts';
 import type { CustomerService } from './customer.service.ts';
 
 const customerShape = z.object({
@@ -47,7 +47,7 @@ export function customersRoutes(app: HttpApp, customers: CustomerService) {
   }, async (req, reply) => reply.status(201).send(await customers.createSite(req.params.id, req.body, actorOf(req))));
 
   app.get('/api/sites', {
-    schema: { tags: ['sites'], querystring: z.object({ ...pageQuery, q: z.string().optional(), customerId: z.coerce.number().int().optional() }), response: { 200: pageOf(siteShape) } },
+    schema: { tags: ['sites'], querystring: z.object({ ...pageQuery, q: z.string().optional(), customerId: positiveId().optional() }), response: { 200: pageOf(siteShape) } },
   }, async (req) => customers.listSites(req.query));
 
   app.get('/api/sites/:id', { schema: { tags: ['sites'], params: idParams, response: { 200: siteShape } } }, async (req) => customers.getSite(req.params.id));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HttpApp } from '../../integrations/registry.ts';
 import { actorOf } from '../../http/auth.ts';
-import { idParams, pageOf, pageQuery } from '../../http/schemas.ts';
+import { idParams, pageOf, pageQuery, positiveId, wholeNumber } from '../../http/schemas.ts';
 import type { TicketService } from './ticket.service.ts';
 import type { TicketTypeService } from './ticket-type.service.ts';
 
@@ -20,7 +20,7 @@ const actionShape = z.object({
   agentName: z.string().nullable(), data: z.unknown(), createdAt: z.string(),
 });
 const typeShape = z.object({ id: z.number(), name: z.string(), isDefault: z.boolean() });
-const optInt = z.coerce.number().int().positive().optional();
+const optInt = positiveId().optional();
 
 const filterQuery = {
   status: z.string().optional().transform((s, ctx) => {
@@ -31,7 +31,7 @@ const filterQuery = {
   }),
   open: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
   ticketTypeId: optInt, customerId: optInt, siteId: optInt, assetId: optInt, parentTicketId: optInt,
-  source: source.optional(), priority: z.coerce.number().int().min(1).max(4).optional(), q: z.string().max(200).optional(),
+  source: source.optional(), priority: wholeNumber().pipe(z.number().int().min(1).max(4)).optional(), q: z.string().max(200).optional(),
 };
 
 export function ticketsRoutes(app: HttpApp, tickets: TicketService, types: TicketTypeService) {

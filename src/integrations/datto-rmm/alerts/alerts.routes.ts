@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HttpApp } from '../../registry.ts';
 import { actorOf } from '../../../http/auth.ts';
-import { idParams, pageOf, pageQuery } from '../../../http/schemas.ts';
+import { idParams, pageOf, pageQuery, positiveId } from '../../../http/schemas.ts';
 import { findJob } from '../../../jobs/job.repository.ts';
 import { jobShape, presentJob } from '../../../jobs/jobs.routes.ts';
 import type { DattoContext } from '../module-part.ts';
@@ -17,7 +17,7 @@ import type { WebhookProcessor } from './webhook-processor.ts';
 const base = '/api/integrations/datto-rmm';
 const tags = ['datto-rmm'];
 const uidParams = z.object({ alertUid: z.string().max(100).transform((s, c) => canonicalAlertUid(s) ?? (c.addIssue({ code: 'custom', message: 'not a Datto alert uid' }), z.NEVER)) });
-const optId = z.coerce.number().int().positive().optional();
+const optId = positiveId().optional();
 
 export type AlertRouteDeps = {
   queries: ReturnType<typeof createAlertQueries>;
