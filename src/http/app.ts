@@ -10,7 +10,7 @@ import { jsonSchemaTransform, type ZodTypeProvider } from 'fastify-type-provider
 import type { AppContext } from '../app-context.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import { authHook } from './auth.ts';
-import { errorHandler, frameworkErrorHandler } from './error-handler.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler } from './error-handler.ts';
 import { refuseNul } from './nul-guard.ts';
 import { refuseBodyWithoutSchema, strictBodyValidatorCompiler } from './strict-body.ts';
 import { httpDuration, metricsRegistry } from './metrics.ts';
@@ -30,6 +30,7 @@ export async function buildHttpApp(ctx: AppContext, extraRoutes: RouteSet[] = []
     bodyLimit: options.bodyLimit ?? 30 * 1024 * 1024,
     trustProxy: true,
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(strictBodyValidatorCompiler);

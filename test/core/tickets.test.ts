@@ -170,6 +170,9 @@ describe('tickets API', () => {
     const long = await s.admin.get(`/api/tickets/${'9'.repeat(5000)}`);
     expect(long.status).toBe(414);
     expect(long.body).toEqual({ error: { code: 'uri_too_long', message: 'A part of the URL path is longer than 100 characters' } });
+    const huge = await s.admin.get(`/api/tickets?q=${'a'.repeat(20_000)}`);
+    expect(huge.status).toBe(431);
+    expect(huge.body).toEqual({ error: { code: 'request_too_large', message: 'The URL and headers of the request are larger than allowed (16 KB)' } });
     const badEscape = await s.admin.get('/api/tickets/%E0%A4%A');
     expect(badEscape.body).toEqual({ error: { code: 'bad_url', message: 'The URL is not valid: it has a broken percent-escape' } });
     expect((await s.admin.get('/api/no-such-route')).status).toBe(404);
