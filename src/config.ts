@@ -87,10 +87,17 @@ function readSmtpTls(c: { RELAYDESK_SMTP_TLS_CERT?: string; RELAYDESK_SMTP_TLS_K
   };
   const cert = read('RELAYDESK_SMTP_TLS_CERT', certFile);
   const key = read('RELAYDESK_SMTP_TLS_KEY', keyFile);
+  const bad = (name: string, why: string) => new ConfigError(`Invalid configuration:\n  ${name}: ${why}`);
+  if (!cert.includes('-----BEGIN CERTIFICATE-----')) throw bad('RELAYDESK_SMTP_TLS_CERT', `${certFile} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(key.toString())) {
+    throw bad('RELAYDESK_SMTP_TLS_KEY', `${keyFile} is protected by a passphrase; give the key without one (openssl pkey -in ${keyFile} -out key.pem)`);
+  }
+  if (!/-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(key.toString())) throw bad('RELAYDESK_SMTP_TLS_KEY', `${keyFile} holds no PEM private key`);
   try {
     tls.createSecureContext({ cert, key });
   } catch (err) {
-    throw new ConfigError(`Invalid configuration:\n  RELAYDESK_SMTP_TLS_CERT / RELAYDESK_SMTP_TLS_KEY: not a PEM certificate and its private key (${(err as Error).message})`);
+    const message = (err as Error).message;
+    throw bad('RELAYDESK_SMTP_TLS_KEY', /mismatch/i.test(message) ? `the key in ${keyFile} does not belong to the certificate in ${certFile}` : `${keyFile} cannot be used with ${certFile} (${message})`);
   }
   return { cert, key };
 }

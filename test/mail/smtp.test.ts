@@ -193,7 +193,15 @@ describe('SMTP receiver when the message cannot be stored', () => {
     it.skipIf(!haveOpenssl)('a missing, unreadable or mismatched certificate stops the boot with a clear message', () => {
       expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: cert })).toThrow(/RELAYDESK_SMTP_TLS_KEY: required when RELAYDESK_SMTP_TLS_CERT is set/);
       expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: path.join(dir, 'nope.pem'), RELAYDESK_SMTP_TLS_KEY: key })).toThrow(/RELAYDESK_SMTP_TLS_CERT: cannot read .*ENOENT/);
-      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: key, RELAYDESK_SMTP_TLS_KEY: cert })).toThrow(ConfigError);
+      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: key, RELAYDESK_SMTP_TLS_KEY: cert })).toThrow(/RELAYDESK_SMTP_TLS_CERT: .* holds no PEM certificate/);
+      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: cert, RELAYDESK_SMTP_TLS_KEY: cert })).toThrow(/RELAYDESK_SMTP_TLS_KEY: .* holds no PEM private key/);
+      const otherKey = path.join(dir, 'other-key.pem');
+      execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', otherKey], { stdio: 'ignore' });
+      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: cert, RELAYDESK_SMTP_TLS_KEY: otherKey })).toThrow(/the key in .* does not belong to the certificate in /);
+      const locked = path.join(dir, 'locked-key.pem');
+      execFileSync('openssl', ['pkey', '-in', key, '-aes256', '-passout', 'pass:secret-pass', '-out', locked], { stdio: 'ignore' });
+      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: cert, RELAYDESK_SMTP_TLS_KEY: locked })).toThrow(ConfigError);
+      expect(() => loadConfig({ RELAYDESK_SMTP_TLS_CERT: cert, RELAYDESK_SMTP_TLS_KEY: locked })).toThrow(/protected by a passphrase/);
       expect(loadConfig({ RELAYDESK_SMTP_TLS_CERT: cert, RELAYDESK_SMTP_TLS_KEY: key }).smtpTls?.cert.toString()).toMatch(/BEGIN CERTIFICATE/);
     });
   });
