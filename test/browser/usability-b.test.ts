@@ -110,7 +110,16 @@ describeBrowser('usability: mailboxes, email rules and Datto RMM settings', () =
     await page.locator('.toast', { hasText: /failed/ }).waitFor();
     expect(await page.locator('.toast', { hasText: '1 file uploaded' }).count()).toBe(0);
 
-    await chooser.setInputFiles({ name: 'printer.eml', mimeType: 'message/rfc822', buffer: Buffer.from(mail('Printer down')) });
+    // A file stored before (here through the API) is counted as already received, not as processed.
+    const earlier = Buffer.from(mail('Scanner jammed'));
+    expect((await server.admin.post(`/api/mailboxes/${uploadId}/messages`, earlier, { contentType: 'message/rfc822' })).status).toBe(202);
+    await chooser.setInputFiles({ name: 'scanner-again.eml', mimeType: 'message/rfc822', buffer: earlier });
+    await button.click();
+    await results.locator('li', { hasText: 'scanner-again.eml' }).getByText(/already received/).waitFor();
+    await page.locator('.toast', { hasText: 'Uploaded 1 file: 1 already received' }).waitFor();
+
+    const printer = Buffer.from(mail('Printer down'));
+    await chooser.setInputFiles({ name: 'printer.eml', mimeType: 'message/rfc822', buffer: printer });
     await button.click();
     const ok = results.locator('li', { hasText: 'printer.eml' });
     await ok.getByText(/processed/).waitFor();
@@ -118,6 +127,8 @@ describeBrowser('usability: mailboxes, email rules and Datto RMM settings', () =
     await link.waitFor();
     expect((await ok.getAttribute('class')) ?? '').not.toMatch(/upload-failed/);
     await screenshot(page, 'usability-upload-results');
+
+
     await link.click();
     await page.getByRole('heading', { name: 'Printer down' }).waitFor();
   });

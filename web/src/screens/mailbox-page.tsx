@@ -82,9 +82,13 @@ function UploadEml({ mailboxId, onUploaded }: { mailboxId: number; onUploaded():
     onUploaded();
     const out = await Promise.all(stored.map(async (r) => (r.id ? { ...r, message: await follow(r.id) } : r)));
     setResults(out);
-    const count = (s: InboundState) => out.filter((r) => r.message?.state === s).length;
+    // A file stored before is counted as that, whatever became of the first copy.
+    const fresh = out.filter((r) => !r.duplicate);
+    const count = (s: InboundState) => fresh.filter((r) => r.message?.state === s).length;
     const failed = out.filter((r) => r.error).length + count('failed');
+    const duplicates = out.filter((r) => r.duplicate).length;
     const parts = [
+      duplicates && `${duplicates} already received`,
       count('processed') && `${count('processed')} processed`,
       count('ignored') && `${count('ignored')} ignored`,
       failed && `${failed} failed`,
