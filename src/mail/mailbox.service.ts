@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
 import {
   imapSettingsSchema, smtpSettingsSchema, type imapTestSchema, type ImapSettings, type MailboxInput, type MailboxPatch, type SmtpSettings,
 } from './mailbox.schemas.ts';
+import { rulesNamingMailbox } from '../rules/email-rule.service.ts';
 import * as repo from './mailbox.repository.ts';
 import { checkImap } from './receivers/imap-check.ts';
 
@@ -184,6 +185,12 @@ export function createMailboxService(db: Database, secretBox: SecretBox, opts: {
           `Mailbox ${id} holds ${n} ${n === 1 ? 'message' : 'messages'} it has received; disable it instead, or delete it and its messages with ?force=true `
           + '(tickets keep their history and attachments, but a reply that refers only to one of those messages will open a new ticket)',
         );
+      }
+      const rules = await rulesNamingMailbox(db, id);
+      if (rules.length && !opts.force) {
+        const named = rules.map((r) => `"${r.name}" (#${r.id})`).join(', ');
+        throw new ConflictError(`Mailbox ${id} is named by the email ${rules.length === 1 ? 'rule' : 'rules'} ${named}; change ${rules.length === 1 ? 'it' : 'them'} first, `
+          + 'or delete the mailbox with ?force=true (such a condition then matches no mail, and the rule is flagged)');
       }
       await db.transaction().execute(async (trx) => {
         await repo.deleteMailbox(trx, id);

@@ -43,6 +43,12 @@ function parseStructure<T>(schema: z.ZodType<T>, value: unknown, field: string):
  * untouched, so the user's edits to it win. Takes the caller's executor so a module can call it in
  * the transaction that saves its settings.
  */
+/** Rules with a condition on this mailbox, in order (a mailbox they name should not vanish unnoticed). */
+export async function rulesNamingMailbox(exec: Executor, mailboxId: number): Promise<Array<{ id: number; name: string }>> {
+  return (await repo.listRules(exec)).filter((r) => (JSON.parse(r.conditions) as EmailRuleCondition[])
+    .some((c) => c.field === 'mailbox' && c.value === mailboxId)).map((r) => ({ id: r.id, name: r.name }));
+}
+
 /** Whether the rule a module created under this key exists (it may have been deleted by the user). */
 export const systemRuleExists = async (exec: Executor, systemKey: string): Promise<boolean> => !!(await repo.findRuleBySystemKey(exec, systemKey));
 

@@ -116,6 +116,10 @@ describe('email rules', () => {
     // A mailbox deleted with force leaves the rule naming it: the rule says so, in the list and on its own.
     const doomed = await createMailbox(s, { name: 'Doomed', kind: 'upload' });
     const orphan = await rule({ name: 'orphan', conditions: [{ field: 'mailbox', value: doomed }], actions: [{ type: 'ignore' }] });
+    const refused = await s.admin.delete(`/api/mailboxes/${doomed}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe(`Mailbox ${doomed} is named by the email rule "orphan" (#${orphan.id}); change it first, `
+      + 'or delete the mailbox with ?force=true (such a condition then matches no mail, and the rule is flagged)');
     expect((await s.admin.delete(`/api/mailboxes/${doomed}?force=true`)).status).toBe(204);
     const expected = [{ field: 'conditions.0.value', message: `no mailbox ${doomed}` }];
     expect((await s.admin.get(`/api/email-rules/${orphan.id}`)).body.problems).toEqual(expected);
