@@ -10,9 +10,20 @@ export class AppError extends Error {
   }
 }
 
+/** A field at fault and what is wrong with it; `field` is a dotted path such as `body.actions.0.type`. */
+export type FieldProblem = { field: string; message: string };
+
+/** How an error's message names the fields its details list: "a: …; b.c: …". */
+export const describeFields = (problems: readonly FieldProblem[]) => problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+
 export class ValidationError extends AppError {
   constructor(message: string, details?: unknown) {
     super('validation_failed', message, 400, details);
+  }
+
+  /** The fields at fault, named in the message and listed in the details. */
+  static forFields(problems: FieldProblem[]): ValidationError {
+    return new ValidationError(describeFields(problems), problems);
   }
 }
 export class UnauthorizedError extends AppError {

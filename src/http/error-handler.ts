@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ZodError } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError, describeFields } from '../errors.ts';
 
 type Body = { error: { code: string; message: string; details?: unknown } };
 
@@ -19,12 +19,12 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
       field: [err.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
       message: v.message ?? 'invalid',
     }));
-    const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+    const message = describeFields(issues);
     return send(reply, 400, { error: { code: 'validation_failed', message, details: issues } });
   }
   if (err instanceof ZodError) {
     const issues = err.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
-    return send(reply, 400, { error: { code: 'validation_failed', message: issues.map((i) => `${i.field}: ${i.message}`).join('; '), details: issues } });
+    return send(reply, 400, { error: { code: 'validation_failed', message: describeFields(issues), details: issues } });
   }
   const code = (err as { code?: string }).code ?? '';
   const dbMessage = String(err.message ?? '');

@@ -4,13 +4,18 @@ import { ValidationError } from '../errors.ts';
 /** JSON nested deeper than this is refused: no request of the API needs it, and walking it would exhaust the stack. */
 const MAX_DEPTH = 64;
 
-class TooDeep extends Error {}
+/** Thrown from deep inside the walk; `root` is the request part it is in (body, querystring, params). */
+class TooDeep extends Error {
+  constructor(readonly root: string) {
+    super(`${root}: nested more than ${MAX_DEPTH} levels deep`);
+  }
+}
 
 /** Path of the first string holding NUL in parsed JSON, or null; looks at most `budget` values. */
 function nulPath(value: unknown, path: string, budget: { left: number }, depth = 0): string | null {
   if (--budget.left < 0) return null;
   if (typeof value === 'string') return value.includes('\u0000') ? path : null;
-  if (depth > MAX_DEPTH) throw new TooDeep(path);
+  if (depth > MAX_DEPTH) throw new TooDeep(path.split('.')[0]!);
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) {
       const p = nulPath(v, `${path}.${i}`, budget, depth + 1);
@@ -40,8 +45,7 @@ export async function refuseNul(request: FastifyRequest) {
       ?? (request.body !== null && typeof request.body === 'object' && !Buffer.isBuffer(request.body) ? nulPath(request.body, 'body', budget) : null);
   } catch (err) {
     if (!(err instanceof TooDeep)) throw err;
-    const where = err.message.split('.')[0];
-    throw new ValidationError(`${where}: nested more than ${MAX_DEPTH} levels deep`, [{ field: where, message: `nested more than ${MAX_DEPTH} levels deep` }]);
+    throw ValidationError.forFields([{ field: err.root, message: `nested more than ${MAX_DEPTH} levels deep` }]);
   }
   if (at) throw new ValidationError(`${at}: text must not contain NUL characters (\\u0000)`);
 }

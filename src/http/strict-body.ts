@@ -29,13 +29,13 @@ export const strictBodyValidatorCompiler: FastifySchemaCompiler<unknown> = (rout
     // zod's terms. (A request without a body also arrives as null, and passes where a body is optional.)
     if (result.error && data !== undefined && !isRecord(data)) {
       const got = data === null ? 'null' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
-      return { error: new ValidationError(`body: a JSON object is required, not ${got}`, [{ field: 'body', message: `a JSON object is required, not ${got}` }]) };
+      return { error: ValidationError.forFields([{ field: 'body', message: `a JSON object is required, not ${got}` }]) };
     }
     if (result.error) return result;
     const unknown = droppedKeys(data, result.value);
     if (!unknown.length) return result;
     const details = unknown.map((field) => ({ field: `body.${field}`, message: 'Unrecognized key' }));
-    return { error: new ValidationError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details) };
+    return { error: ValidationError.forFields(details) };
   };
 };
 
@@ -47,9 +47,9 @@ export async function refuseBodyWithoutSchema(request: FastifyRequest) {
   const body = request.body;
   // A string or bytes is a raw body a route reads itself (a webhook, a mail upload).
   if (request.routeOptions.schema?.body || body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body)) return;
-  if (!isRecord(body)) throw new ValidationError('body: this request takes no body', [{ field: 'body', message: 'this request takes no body' }]);
+  if (!isRecord(body)) throw ValidationError.forFields([{ field: 'body', message: 'this request takes no body' }]);
   const keys = Object.keys(body);
   if (!keys.length) return;
   const details = keys.map((k) => ({ field: `body.${k}`, message: 'Unrecognized key: this request takes no body' }));
-  throw new ValidationError(details.map((d) => `${d.field}: ${d.message}`).join('; '), details);
+  throw ValidationError.forFields(details);
 }

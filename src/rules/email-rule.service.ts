@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Actor } from '../core/actor.ts';
 import { audit } from '../core/audit/audit.repository.ts';
 import { now, type Database, type Executor } from '../db/database.ts';
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
+import { ConflictError, describeFields, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { RuleActionDefinition } from './rule-action.ts';
 import {
   emailRuleActionSchema, emailRuleConditionSchema, matchModeSchema,
@@ -33,16 +33,11 @@ function parseStructure<T>(schema: z.ZodType<T>, value: unknown, field: string):
   const r = schema.safeParse(value);
   if (!r.success) {
     const issues = r.error.issues.map((i) => ({ field: [field, ...i.path.map(String)].join('.'), message: i.message }));
-    throw new ValidationError(issues.map((i) => `${i.field}: ${i.message}`).join('; '), issues);
+    throw ValidationError.forFields(issues);
   }
   return r.data;
 }
 
-/**
- * Creates the rule a module owns, once: when a rule with this system key exists it is returned
- * untouched, so the user's edits to it win. Takes the caller's executor so a module can call it in
- * the transaction that saves its settings.
- */
 /** Rules with a condition on this mailbox, in order (a mailbox they name should not vanish unnoticed). */
 export async function rulesNamingMailbox(exec: Executor, mailboxId: number): Promise<Array<{ id: number; name: string }>> {
   return (await repo.listRules(exec)).filter((r) => (JSON.parse(r.conditions) as EmailRuleCondition[])
@@ -52,6 +47,11 @@ export async function rulesNamingMailbox(exec: Executor, mailboxId: number): Pro
 /** Whether the rule a module created under this key exists (it may have been deleted by the user). */
 export const systemRuleExists = async (exec: Executor, systemKey: string): Promise<boolean> => !!(await repo.findRuleBySystemKey(exec, systemKey));
 
+/**
+ * Creates the rule a module owns, once: when a rule with this system key exists it is returned
+ * untouched, so the user's edits to it win. Takes the caller's executor so a module can call it in
+ * the transaction that saves its settings.
+ */
 export async function ensureSystemRule(exec: Executor, input: SystemRuleInput): Promise<EmailRule> {
   const existing = await repo.findRuleBySystemKey(exec, input.systemKey);
   if (existing) return presentRule(existing);
@@ -112,7 +112,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
       const parsed = def.params.safeParse(a.params);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((x) => ({ field: [`actions.${i}.params`, ...x.path.map(String)].join('.'), message: x.message }));
-        throw new UnprocessableError('invalid_action_params', issues.map((x) => `${x.field}: ${x.message}`).join('; '), issues);
+        throw new UnprocessableError('invalid_action_params', describeFields(issues), issues);
       }
       return { type: a.type, params: (parsed.data ?? {}) as Record<string, unknown> };
     });
@@ -140,7 +140,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
     // The same codes as the ticket API: unknown_reference, or site_not_of_customer when that is all that is wrong.
     if (problems.length) {
       const code = problems.every((p) => p.code === problems[0]!.code) ? problems[0]!.code : 'unknown_reference';
-      throw new UnprocessableError(code, problems.map((p) => `${p.field}: ${p.message}`).join('; '), problems.map(({ field, message }) => ({ field, message })));
+      throw new UnprocessableError(code, describeFields(problems), problems.map(({ field, message }) => ({ field, message })));
     }
   };
 

@@ -97,7 +97,7 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
         try {
           next.apiUrl = normalizeApiUrl(update.apiUrl);
         } catch (err) {
-          throw new ValidationError(`apiUrl: ${(err as Error).message}`, [{ field: 'apiUrl', message: (err as Error).message }]);
+          throw ValidationError.forFields([{ field: 'apiUrl', message: (err as Error).message }]);
         }
       }
       const secrets: DattoSecrets = { ...current.secrets, ...(update.apiSecret ? { apiSecret: update.apiSecret } : {}) };

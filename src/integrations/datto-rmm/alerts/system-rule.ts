@@ -39,7 +39,7 @@ export async function syncSystemRule(trx: Tx, settings: DattoSettings, before: D
     // Clearing it would leave the rule filtering on the old address while the form shows none.
     if (before.alerting.fromAddress && (await systemRuleExists(trx, SYSTEM_RULE_KEY))) {
       const message = `the "${SYSTEM_RULE_NAME}" email rule takes alert e-mails from this address; to stop taking them, disable or delete that rule rather than clearing the address`;
-      throw new ValidationError(`alerting.fromAddress: ${message}`, [{ field: 'alerting.fromAddress', message }]);
+      throw ValidationError.forFields([{ field: 'alerting.fromAddress', message }]);
     }
     return;
   }
