@@ -1,7 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import { UnprocessableError } from '../../errors.ts';
 import type { ImapSettings } from '../mailbox.schemas.ts';
-import { describeImapError } from './imap-receiver.ts';
+import { describeImapError, folderPath, imapConnection } from './imap-receiver.ts';
 
 export type ImapCheck = {
   ok: true;
@@ -13,27 +13,21 @@ export type ImapCheck = {
   processedFolder: 'exists' | 'will be created' | null;
 };
 
-const segments = (path: string) => path.split('/').filter(Boolean);
-
 /**
  * Tries IMAP settings the way the receiver will use them: connect, log in, open the folder read-only
  * and look for the processed folder. Changes nothing on the server.
  */
 export async function checkImap(s: ImapSettings & { password: string }): Promise<ImapCheck> {
-  const c = new ImapFlow({
-    host: s.host, port: s.port, secure: s.tls === 'tls', doSTARTTLS: s.tls === 'starttls' ? true : s.tls === 'none' ? false : undefined,
-    auth: { user: s.username, pass: s.password }, logger: false, tls: { rejectUnauthorized: s.tlsVerify },
-    connectionTimeout: 15_000, greetingTimeout: 10_000, socketTimeout: 30_000, disableCompression: true,
-  });
+  const c = new ImapFlow({ ...imapConnection(s, s.password), connectionTimeout: 15_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
   c.on('error', () => {});
   let step = 'connect';
   try {
     await c.connect();
     step = 'folder';
-    const box = await c.mailboxOpen(segments(s.folder), { readOnly: true });
+    const box = await c.mailboxOpen(folderPath(s.folder), { readOnly: true });
     let processedFolder: ImapCheck['processedFolder'] = null;
     if (s.processedFolder) {
-      const wanted = segments(s.processedFolder).join(box.delimiter || '/');
+      const wanted = folderPath(s.processedFolder).join(box.delimiter || '/');
       const list = await c.list();
       processedFolder = list.some((f) => f.path === wanted) ? 'exists' : 'will be created';
     }

@@ -1,9 +1,18 @@
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from '../../logger.ts';
 import type { ImapSettings } from '../mailbox.schemas.ts';
 import type { Receipt } from '../inbox.service.ts';
 import type { Lease } from './lease.ts';
 import type { Receiver } from './smtp-receiver.ts';
+
+/** Folders are written with "/" between levels; as an array imapflow joins them with the server's own delimiter. */
+export const folderPath = (folder: string) => folder.split('/').filter(Boolean);
+
+/** How the receiver and the connection test reach a mailbox's server; each adds its own timeouts. */
+export const imapConnection = (s: ImapSettings, password: string): ImapFlowOptions => ({
+  host: s.host, port: s.port, secure: s.tls === 'tls', doSTARTTLS: s.tls === 'starttls' ? true : s.tls === 'none' ? false : undefined,
+  auth: { user: s.username, pass: password }, logger: false, tls: { rejectUnauthorized: s.tlsVerify }, disableCompression: true,
+});
 
 /** Set on stored mail (with \Seen) when the server allows keywords and no processed folder is set. */
 export const STORED_KEYWORD = '$RelaydeskStored';
@@ -63,8 +72,7 @@ export function startImapReceiver(d: ImapReceiverDeps): Receiver {
     };
   });
 
-  // Folders are written with "/" between levels; as an array imapflow joins them with the server's own delimiter.
-  const processedPath = s.processedFolder ? s.processedFolder.split('/').filter(Boolean) : null;
+  const processedPath = s.processedFolder ? folderPath(s.processedFolder) : null;
 
   const sync = async (c: ImapFlow, mode: 'move' | 'keyword' | 'seen') => {
     const query = mode === 'move' ? { deleted: false } : mode === 'keyword' ? { unKeyword: STORED_KEYWORD, deleted: false } : { seen: false, deleted: false };
@@ -93,9 +101,7 @@ export function startImapReceiver(d: ImapReceiverDeps): Receiver {
   /** Runs one connection until it closes; 'lease-lost' when another instance took the mailbox over. */
   const connectAndSync = async (): Promise<'closed' | 'lease-lost'> => {
     const c = new ImapFlow({
-      host: s.host, port: s.port, secure: s.tls === 'tls', doSTARTTLS: s.tls === 'starttls' ? true : s.tls === 'none' ? false : undefined,
-      auth: { user: s.username, pass: s.password ?? '' }, logger: false, tls: { rejectUnauthorized: s.tlsVerify },
-      autoIdleDelay: 300, connectionTimeout: 20_000, greetingTimeout: 15_000, socketTimeout: 10 * 60_000, disableCompression: true,
+      ...imapConnection(s, s.password ?? ''), autoIdleDelay: 300, connectionTimeout: 20_000, greetingTimeout: 15_000, socketTimeout: 10 * 60_000,
     });
     client = c;
     c.on('error', (err: Error) => log.debug({ err: err.message }, 'IMAP connection error'));
@@ -109,7 +115,7 @@ export function startImapReceiver(d: ImapReceiverDeps): Receiver {
       wake?.();
     });
     await c.connect();
-    const box = await c.mailboxOpen(s.folder.split('/').filter(Boolean));
+    const box = await c.mailboxOpen(folderPath(s.folder));
     if (processedPath) {
       await c.mailboxCreate(processedPath).catch((err: { serverResponseCode?: string; responseText?: string }) => {
         if (err?.serverResponseCode !== 'ALREADYEXISTS' && !/exist/i.test(err?.responseText ?? '')) throw err;
