@@ -18,20 +18,20 @@ export const enrichKey = (alertUid: string) => `datto-enrich:${alertUid}`;
  */
 export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: AlertIntake) {
   /**
-   * Notes a failed read on the alert link; a `final` one also on the ticket, unless the settings
-   * were saved since the call started (false: it is then tried again on the saved ones). `failJob`:
-   * the job ends failed in the same transaction.
+   * Notes a failed read on the alert link; a `final` one also on the ticket. When the settings were
+   * saved since the call started, a final failure is not recorded: the job is tried again on the
+   * saved ones (RetryJobLater). `failJob`: the job ends failed in the same transaction.
    */
   const recordFailure = async (
     alertUid: string, message: string,
     how: { final: boolean; unknownToDatto?: boolean; failJob?: JobContext; used: DattoAccessState },
-  ): Promise<boolean> => {
+  ): Promise<void> => {
     const { final, unknownToDatto } = how;
-    return ctx.db.transaction().execute(async (trx) => {
-      if (final && (await access.changedSince(trx, how.used))) return false;
+    const stale = await ctx.db.transaction().execute(async (trx) => {
+      if (final && (await access.changedSince(trx, how.used))) return true;
       await how.failJob?.failIn(trx, message);
       const row = await lockAlert(trx, ctx.dialect, alertUid);
-      if (!row) return true;
+      if (!row) return false;
       await updateAlert(trx, row.id, {
         enrich_error: message, updated_at: new Date().toISOString(),
         ...(unknownToDatto && row.datto_state === 'open' ? { datto_state: 'unknown' as const } : {}),
@@ -44,8 +44,9 @@ export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: A
           `Could not read alert ${alertUid} from Datto RMM: ${message} The ticket keeps what the alert's e-mail or webhook said.`, actor,
           { alertUid, error: message });
       }
-      return true;
+      return false;
     });
+    if (stale) throw new RetryJobLater(SETTINGS_CHANGED, 0);
   };
 
   return defineJob({
@@ -70,15 +71,13 @@ export function enrichAlertJob(ctx: DattoContext, access: DattoAccess, intake: A
         if (!isDattoApiError(err)) throw err;
         if (err.kind === 'not-found') {
           const message = 'Datto RMM does not know this alert (it may have been deleted, or the uid belongs to another account).';
-          if (!(await recordFailure(alertUid, message, { final: true, unknownToDatto: true, used }))) throw new RetryJobLater(SETTINGS_CHANGED, 0);
+          await recordFailure(alertUid, message, { final: true, unknownToDatto: true, used });
           return { found: false };
         }
         if (err.kind === 'rate-limited' || err.kind === 'ip-blocked') throw new RetryJobLater(err.message, err.retryAfterMs ?? 60_000);
         const permanent = ['bad-credentials', 'forbidden', 'not-datto', 'invalid-url'].includes(err.kind);
         const final = permanent || job.attempt >= MAX_ATTEMPTS;
-        if (!(await recordFailure(alertUid, err.message, { final, used, ...(final ? { failJob: job } : {}) }))) {
-          throw new RetryJobLater(SETTINGS_CHANGED, 0);
-        }
+        await recordFailure(alertUid, err.message, { final, used, ...(final ? { failJob: job } : {}) });
         if (final) throw new PermanentJobError(err.message);
         throw err;
       }
