@@ -176,7 +176,8 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
           system_key: null, created_at: t, updated_at: t,
         });
         await audit(trx, actor, { action: 'email_rule.create', entity: 'email_rule', entityId: row.id, changes: input });
-        return withProblems(trx, row);
+        // Everything it names was checked above.
+        return { ...presentRule(row), problems: [] };
       });
     },
 
