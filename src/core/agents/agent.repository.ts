@@ -1,4 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
+import { cachedQuery } from '../../db/cached-query.ts';
 import type { Executor } from '../../db/database.ts';
 import type { AgentsTable } from '../../db/schema.ts';
 
@@ -32,10 +33,10 @@ export async function updateAgent(db: Executor, id: number, patch: Updateable<Ag
 export const insertSession = (db: Executor, row: { token_hash: string; agent_id: number; created_at: string; expires_at: string }) =>
   db.insertInto('sessions').values(row).execute();
 
-export const findSession = (db: Executor, tokenHash: string) =>
-  db.selectFrom('sessions').innerJoin('agents', 'agents.id', 'sessions.agent_id')
-    .select(['sessions.id as session_id', 'sessions.expires_at', 'agents.id', 'agents.email', 'agents.name', 'agents.role', 'agents.active'])
-    .where('sessions.token_hash', '=', tokenHash).executeTakeFirst();
+export const findSession = (db: Executor, tokenHash: string) => findSessionQuery.first(db, tokenHash);
+const findSessionQuery = cachedQuery((db, tokenHash: string) => db.selectFrom('sessions').innerJoin('agents', 'agents.id', 'sessions.agent_id')
+  .select(['sessions.id as session_id', 'sessions.expires_at', 'agents.id', 'agents.email', 'agents.name', 'agents.role', 'agents.active'])
+  .where('sessions.token_hash', '=', tokenHash));
 
 export const deleteSession = (db: Executor, tokenHash: string) =>
   db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
@@ -43,10 +44,10 @@ export const deleteSession = (db: Executor, tokenHash: string) =>
 export const deleteExpiredSessions = (db: Executor, now: string) =>
   db.deleteFrom('sessions').where('expires_at', '<', now).execute();
 
-export const findApiToken = (db: Executor, tokenHash: string) =>
-  db.selectFrom('api_tokens').innerJoin('agents', 'agents.id', 'api_tokens.agent_id')
-    .select(['api_tokens.id as token_id', 'api_tokens.revoked_at', 'agents.id', 'agents.email', 'agents.name', 'agents.role', 'agents.active'])
-    .where('api_tokens.token_hash', '=', tokenHash).executeTakeFirst();
+export const findApiToken = (db: Executor, tokenHash: string) => findApiTokenQuery.first(db, tokenHash);
+const findApiTokenQuery = cachedQuery((db, tokenHash: string) => db.selectFrom('api_tokens').innerJoin('agents', 'agents.id', 'api_tokens.agent_id')
+  .select(['api_tokens.id as token_id', 'api_tokens.revoked_at', 'agents.id', 'agents.email', 'agents.name', 'agents.role', 'agents.active'])
+  .where('api_tokens.token_hash', '=', tokenHash));
 
 export const touchApiToken = (db: Executor, id: number, now: string) =>
   db.updateTable('api_tokens').set({ last_used_at: now }).where('id', '=', id).execute();

@@ -1,6 +1,7 @@
-import { sql, type ExpressionBuilder, type Insertable, type InsertObject, type Selectable, type Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { cachedQuery } from '../../db/cached-query.ts';
 import type { Dialect, Executor } from '../../db/database.ts';
-import type { DB, TicketActionsTable, TicketsTable } from '../../db/schema.ts';
+import type { TicketActionsTable, TicketsTable } from '../../db/schema.ts';
 import { textMatch } from '../text-match.ts';
 
 export type TicketRow = Selectable<TicketsTable>;
@@ -95,24 +96,33 @@ export async function countTicketsByStatus(db: Executor, dialect: Dialect, f: Ti
   return qb.groupBy('tickets.status').execute();
 }
 
-export const findTicket = (db: Executor, id: number) =>
-  db.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+export const findTicket = (db: Executor, id: number) => findTicketQuery.first(db, id);
+const findTicketQuery = cachedQuery((db, id: number) => db.selectFrom('tickets').selectAll().where('id', '=', id));
 
 /** The default ticket type (the one marked default, else the oldest), as a subquery of an insert. */
-export const defaultTicketTypeId = (db: Executor) =>
+const defaultTicketTypeId = (db: Executor) =>
   db.selectFrom('ticket_types').select('id').orderBy('is_default', 'desc').orderBy('id').limit(1);
 
-export async function insertTicket(db: Executor, row: InsertObject<DB, 'tickets'>): Promise<TicketRow> {
-  const t = await db.insertInto('tickets').values(row).returningAll().executeTakeFirstOrThrow();
-  await db.updateTable('tickets').set({ number: t.id }).where('id', '=', t.id).executeTakeFirstOrThrow();
+/** A ticket without a type gets the default one, picked by the insert itself. */
+export async function insertTicket(db: Executor, row: Omit<Insertable<TicketsTable>, 'ticket_type_id'> & { ticket_type_id?: number }): Promise<TicketRow> {
+  const { ticket_type_id: typeId, ...rest } = row;
+  const t = typeId === undefined
+    ? await insertTicketOfDefaultType.firstOrThrow(db, rest)
+    : await insertTicketQuery.firstOrThrow(db, { ...rest, ticket_type_id: typeId });
+  await numberTicketQuery.run(db, t.id);
   return { ...t, number: t.id };
 }
+const insertTicketQuery = cachedQuery((db, row: Insertable<TicketsTable>) => db.insertInto('tickets').values(row).returningAll());
+const insertTicketOfDefaultType = cachedQuery((db, row: Omit<Insertable<TicketsTable>, 'ticket_type_id'>) =>
+  db.insertInto('tickets').values({ ...row, ticket_type_id: defaultTicketTypeId(db) }).returningAll());
+const numberTicketQuery = cachedQuery((db, id: number) => db.updateTable('tickets').set({ number: id }).where('id', '=', id));
 
-export const updateTicket = (db: Executor, id: number, patch: Updateable<TicketsTable>) =>
-  db.updateTable('tickets').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+export const updateTicket = (db: Executor, id: number, patch: Updateable<TicketsTable>) => updateTicketQuery.firstOrThrow(db, id, patch);
+const updateTicketQuery = cachedQuery((db, id: number, patch: Updateable<TicketsTable>) =>
+  db.updateTable('tickets').set(patch).where('id', '=', id).returningAll());
 
-export const insertAction = (db: Executor, row: Insertable<TicketActionsTable>) =>
-  db.insertInto('ticket_actions').values(row).returningAll().executeTakeFirstOrThrow();
+export const insertAction = (db: Executor, row: Insertable<TicketActionsTable>) => insertActionQuery.firstOrThrow(db, row);
+const insertActionQuery = cachedQuery((db, row: Insertable<TicketActionsTable>) => db.insertInto('ticket_actions').values(row).returningAll());
 
 /**
  * Adds an action and moves the ticket's `updated_at` to it, for writers that do not need the ticket
@@ -124,9 +134,11 @@ export async function insertActionTouching(db: Executor, dialect: Dialect, row: 
       .updateTable('tickets').set({ updated_at: row.created_at }).where('id', '=', row.ticket_id).executeTakeFirstOrThrow();
     return;
   }
-  await db.insertInto('ticket_actions').values(row).executeTakeFirstOrThrow();
-  await db.updateTable('tickets').set({ updated_at: row.created_at }).where('id', '=', row.ticket_id).executeTakeFirstOrThrow();
+  await addActionQuery.run(db, row);
+  await touchTicketQuery.run(db, row.ticket_id, row.created_at);
 }
+const addActionQuery = cachedQuery((db, row: Insertable<TicketActionsTable>) => db.insertInto('ticket_actions').values(row));
+const touchTicketQuery = cachedQuery((db, id: number, at: string | undefined) => db.updateTable('tickets').set({ updated_at: at }).where('id', '=', id));
 
 export const listActions = (db: Executor, ticketId: number, afterId: number | undefined, limit: number) =>
   db.selectFrom('ticket_actions').leftJoin('agents', 'agents.id', 'ticket_actions.agent_id')

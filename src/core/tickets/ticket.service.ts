@@ -94,7 +94,7 @@ export function createTicketService(db: Database, dialect: Dialect, hooks: Ticke
     const t = now();
     const ticket = await repo.insertTicket(trx, {
       summary: input.summary.slice(0, 500), details: input.details ?? '', status: input.status ?? 'new', priority: input.priority ?? 3,
-      ticket_type_id: input.ticketTypeId ?? repo.defaultTicketTypeId(trx), customer_id: input.customerId ?? null, site_id: input.siteId ?? null, asset_id: input.assetId ?? null,
+      ticket_type_id: input.ticketTypeId, customer_id: input.customerId ?? null, site_id: input.siteId ?? null, asset_id: input.assetId ?? null,
       source: input.source, parent_ticket_id: input.parentTicketId ?? null, opened_at: t, closed_at: null, updated_at: t,
       created_by_agent_id: agentId(actor), agent_touched: 0,
     });

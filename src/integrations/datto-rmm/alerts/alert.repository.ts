@@ -2,6 +2,7 @@ import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Dialect, Executor, Tx } from '../../../db/database.ts';
 import type { DattoAlertsTable, DattoAlertStormsTable } from '../../../db/schema.ts';
 import type { TicketRow } from '../../../core/tickets/ticket.repository.ts';
+import { cachedQuery } from '../../../db/cached-query.ts';
 
 export type AlertRow = Selectable<DattoAlertsTable>;
 export type AlertPatch = Updateable<DattoAlertsTable>;
@@ -19,8 +20,9 @@ export async function lockKey(trx: Tx, dialect: Dialect, key: string): Promise<v
 }
 
 /** The first delivery of an alert inserts its row; null when the row exists (then read it with `findAlert`). */
-export const insertAlertIfNew = (trx: Executor, row: Insertable<DattoAlertsTable>) =>
-  trx.insertInto('datto_alerts').values(row).onConflict((oc) => oc.column('alert_uid').doNothing()).returningAll().executeTakeFirst();
+export const insertAlertIfNew = (trx: Executor, row: Insertable<DattoAlertsTable>) => insertAlertQuery.first(trx, row);
+const insertAlertQuery = cachedQuery((trx, row: Insertable<DattoAlertsTable>) =>
+  trx.insertInto('datto_alerts').values(row).onConflict((oc) => oc.column('alert_uid').doNothing()).returningAll());
 
 /** New alerts rolled into storms, in one statement; returns the uids that were indeed new. */
 export async function insertStormAlerts(trx: Executor, rows: Array<Insertable<DattoAlertsTable>>): Promise<string[]> {
@@ -42,9 +44,9 @@ export async function existingAlertUids(exec: Executor, uids: string[]): Promise
 
 /** On PostgreSQL `lock` holds the row until the transaction ends, so concurrent deliveries of one alert queue up. */
 export const findAlert = (exec: Executor, uid: string, lock?: Dialect) =>
-  exec.selectFrom('datto_alerts').selectAll().where('alert_uid', '=', uid)
-    .$if(lock === 'postgres', (qb) => qb.forUpdate())
-    .executeTakeFirst();
+  (lock === 'postgres' ? findAlertForUpdate : findAlertQuery).first(exec, uid);
+const findAlertQuery = cachedQuery((exec, uid: string) => exec.selectFrom('datto_alerts').selectAll().where('alert_uid', '=', uid));
+const findAlertForUpdate = cachedQuery((exec, uid: string) => exec.selectFrom('datto_alerts').selectAll().where('alert_uid', '=', uid).forUpdate());
 
 /**
  * Locks an alert row for the rest of the transaction, its ticket first, and returns both as locked
@@ -66,8 +68,9 @@ export async function lockAlertAndTicket(trx: Tx, dialect: Dialect, uid: string)
 export const lockAlert = async (trx: Tx, dialect: Dialect, uid: string): Promise<AlertRow | undefined> =>
   (await lockAlertAndTicket(trx, dialect, uid)).alert;
 
-export const updateAlert = (exec: Executor, id: number, patch: AlertPatch) =>
-  exec.updateTable('datto_alerts').set(patch).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+export const updateAlert = (exec: Executor, id: number, patch: AlertPatch) => updateAlertQuery.firstOrThrow(exec, id, patch);
+const updateAlertQuery = cachedQuery((exec, id: number, patch: AlertPatch) =>
+  exec.updateTable('datto_alerts').set(patch).where('id', '=', id).returningAll());
 
 /** Open alerts never read from Datto (not rolled into a storm), newest first. */
 export async function alertsAwaitingEnrichment(exec: Executor, limit: number): Promise<string[]> {

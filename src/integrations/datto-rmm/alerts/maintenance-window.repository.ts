@@ -1,4 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
+import { cachedQuery } from '../../../db/cached-query.ts';
 import type { Executor } from '../../../db/database.ts';
 import type { DattoMaintenanceWindowsTable } from '../../../db/schema.ts';
 
@@ -6,15 +7,17 @@ export type MaintenanceWindowRow = Selectable<DattoMaintenanceWindowsTable>;
 
 /** A window covering this site or its customer at `at`; the one ending last when several do. */
 export const activeWindowFor = (exec: Executor, target: { siteId: number; customerId: number }, at: string) =>
+  activeWindowQuery.first(exec, at, target.siteId, target.customerId);
+const activeWindowQuery = cachedQuery((exec, at: string, siteId: number, customerId: number) =>
   exec.selectFrom('datto_maintenance_windows').selectAll()
     .where('starts_at', '<=', at).where('ends_at', '>', at)
-    .where((eb) => eb.or([eb('site_id', '=', target.siteId), eb('customer_id', '=', target.customerId)]))
-    .orderBy('ends_at', 'desc').limit(1).executeTakeFirst();
+    .where((eb) => eb.or([eb('site_id', '=', siteId), eb('customer_id', '=', customerId)]))
+    .orderBy('ends_at', 'desc').limit(1));
 
 /** Whether any window is active at `at` (lets intake skip the site lookup when none is). */
-export const anyActiveWindow = async (exec: Executor, at: string) =>
-  !!(await exec.selectFrom('datto_maintenance_windows').select('id').where('starts_at', '<=', at).where('ends_at', '>', at)
-    .limit(1).executeTakeFirst());
+export const anyActiveWindow = async (exec: Executor, at: string) => !!(await anyWindowQuery.first(exec, at));
+const anyWindowQuery = cachedQuery((exec, at: string) =>
+  exec.selectFrom('datto_maintenance_windows').select('id').where('starts_at', '<=', at).where('ends_at', '>', at).limit(1));
 
 export const findWindow = (exec: Executor, id: number) =>
   exec.selectFrom('datto_maintenance_windows').selectAll().where('id', '=', id).executeTakeFirst();
