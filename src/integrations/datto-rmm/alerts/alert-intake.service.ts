@@ -7,7 +7,7 @@ import type { TicketService } from '../../../core/tickets/ticket.service.ts';
 import type { Alert } from '../client/index.ts';
 import type { DattoSettings } from '../settings.ts';
 import {
-  findAlert, insertAlertIfNew, isStormTicket, lockAlertAndTicket, ticketAlertCounts, updateAlert, type AlertPatch, type AlertRow,
+  findAlert, insertAlertIfNew, isStormTicket, lockAlertAndTicket, ticketAlertCounts, updateAlert, updateAlertFrom, type AlertPatch, type AlertRow,
 } from './alert.repository.ts';
 import { alertSnapshot, describeAlert } from './alert-details.ts';
 import { decidePlacement, type PreviousTicket } from './alert-placement.ts';
@@ -328,7 +328,7 @@ export function createAlertIntake(deps: IntakeDeps) {
       if (d.event === 'resolved') return resolvedInDattoIn(trx, existing, settings, viaLabel[d.via], d.at);
 
       const rereadUnknown = existing.datto_state === 'unknown';
-      const row = await updateAlert(trx, existing.id, {
+      const row = await updateAlertFrom(trx, existing, {
         ...factColumns(existing, facts),
         occurrences: existing.occurrences + 1,
         last_seen_at: at > existing.last_seen_at ? at : existing.last_seen_at,
@@ -369,7 +369,7 @@ export function createAlertIntake(deps: IntakeDeps) {
     async applyDattoAlertIn(trx: Tx, current: AlertRow, alert: Alert, settings: DattoSettings): Promise<void> {
       const now = new Date();
       const facts = factsOf({ facts: {}, alert });
-      const row = await updateAlert(trx, current.id, {
+      const row = await updateAlertFrom(trx, current, {
         device_uid: facts.deviceUid ?? current.device_uid, device_name: facts.deviceName ?? current.device_name,
         site_uid: facts.siteUid ?? current.site_uid, site_name: facts.siteName ?? current.site_name,
         priority: facts.priority ?? current.priority, monitor_kind: facts.monitorKind ?? current.monitor_kind,

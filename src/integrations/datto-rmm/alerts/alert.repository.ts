@@ -69,6 +69,17 @@ export const lockAlert = async (trx: Tx, dialect: Dialect, uid: string): Promise
   (await lockAlertAndTicket(trx, dialect, uid)).alert;
 
 export const updateAlert = (exec: Executor, id: number, patch: AlertPatch) => updateAlertQuery.firstOrThrow(exec, id, patch);
+
+/**
+ * Writes only the columns whose value differs from `current` (read in the same transaction): SQLite
+ * rewrites the index entries of every indexed column an update sets, changed or not, and a repeat of
+ * an alert mostly sets its device, site and condition to what they already are.
+ */
+export async function updateAlertFrom(exec: Executor, current: AlertRow, patch: AlertPatch): Promise<AlertRow> {
+  const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => v !== undefined && current[k as keyof AlertRow] !== v));
+  if (Object.keys(changed).length === 0) return current;
+  return updateAlert(exec, current.id, changed);
+}
 const updateAlertQuery = cachedQuery((exec, id: number, patch: AlertPatch) =>
   exec.updateTable('datto_alerts').set(patch).where('id', '=', id).returningAll());
 
