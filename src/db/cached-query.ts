@@ -15,8 +15,9 @@ type Plan = { compiled: CompiledQuery; params: Array<{ arg: number; key?: string
 
 /**
  * A query built with Kysely once per shape and dialect, then run with new values. Building and
- * compiling costs more than running a primary-key read on SQLite (about 20 µs against a few), and the
- * mail and alert paths run several such statements per message.
+ * compiling a query costs about as much as running a primary-key read on SQLite, and its immutable
+ * query tree is garbage right after; the mail and alert paths run several such statements per message
+ * (see bench/README.md for what caching them did).
  *
  * `build` receives stand-ins for its arguments and must use each only as a value (never in `$if` or
  * other JS logic): every stand-in has to come out as a parameter of the compiled query, which is
