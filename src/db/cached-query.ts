@@ -23,7 +23,7 @@ type Plan = { compiled: CompiledQuery; params: Array<{ arg: number; key?: string
  * other JS logic): every stand-in has to come out as a parameter of the compiled query, which is
  * checked when it is first built. An argument that is a plain object (an insert's values, an
  * update's `set`) is part of the shape by its keys, so each set of keys is built once; one holding an
- * expression or callback is built afresh every time.
+ * expression or callback, and a list (for `in`), are built afresh every time.
  */
 export function cachedQuery<Args extends unknown[], O>(build: (exec: Executor, ...args: Args) => Compilable<O>) {
   const plans = new Map<string, Plan>();
@@ -31,6 +31,8 @@ export function cachedQuery<Args extends unknown[], O>(build: (exec: Executor, .
   const planFor = (exec: Executor, args: Args): Plan | null => {
     let key = exec.getExecutor().adapter instanceof PostgresAdapter ? 'pg' : 'sqlite';
     for (const a of args) {
+      // A list (`in`) is as many parameters as it has items: a shape of its own each time.
+      if (Array.isArray(a)) return null;
       if (!isRecord(a)) continue;
       const keys = Object.keys(a).filter((k) => a[k] !== undefined);
       if (keys.some((k) => isSqlPart(a[k]))) return null;
