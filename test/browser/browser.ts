@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { describe, it } from 'vitest';
+import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
 
 /** Debian's chromium; never a downloaded browser. */
 export const CHROMIUM_PATH = process.env.RELAYDESK_CHROMIUM ?? '/usr/bin/chromium';
@@ -111,6 +112,27 @@ export const focused = (page: Page, attr: string) => page.evaluate<string | null
 export const focusedText = (page: Page) => page.evaluate<string | null>('document.activeElement?.textContent ?? null');
 export const noSideScroll = (page: Page) => page.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1');
 
+/**
+ * A fresh server and a browser signed in as its administrator, at `path`. With `clock`, the page's
+ * timers are Playwright's (still at real speed), so a test can move them forward.
+ */
+export async function openAsAdmin(opts: { path?: string; clock?: boolean } = {}): Promise<{ server: TestServer; b: Browser }> {
+  await ensureWebBuilt();
+  const server = await startTestServer();
+  let b: Browser | null = null;
+  try {
+    b = await openBrowser();
+    if (opts.clock) await b.page.clock.install();
+    await b.page.goto(server.url + (opts.path ?? ''));
+    await signIn(b.page, ADMIN.email, ADMIN.password);
+    return { server, b };
+  } catch (err) {
+    await b?.close();
+    await server.stop();
+    throw err;
+  }
+}
+
 export async function signIn(page: Page, email: string, password: string) {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await page.getByLabel('E-mail').fill(email);
@@ -119,10 +141,10 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.waitForURL((u) => u.pathname !== '/sign-in');
 }
 
-/** Path and query of the page's URL. */
 /** A link of the sidebar. */
 export const nav = (page: Page, label: string) => page.getByRole('complementary', { name: 'Main navigation' }).getByRole('link', { name: label, exact: true });
 
+/** Path and query of the page's URL. */
 export const here = (page: Page) => {
   const u = new URL(page.url());
   return u.pathname + u.search;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../support/mail-helpers.ts';
-import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
-import { describeBrowser, ensureWebBuilt, here, nav, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
+import { ADMIN, type TestServer } from '../support/test-server.ts';
+import { describeBrowser, here, nav, openAsAdmin, screenshot, signIn, type Browser } from './browser.ts';
 
 const AGENT = { name: 'Alex Agent', email: 'alex@msp.example', password: 'agent-password-1' };
 
@@ -10,11 +10,7 @@ describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, aud
   let b: Browser;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    server = await startTestServer();
-    b = await openBrowser();
-    await b.page.goto(`${server.url}/config/ticket-types`);
-    await signIn(b.page, ADMIN.email, ADMIN.password);
+    ({ server, b } = await openAsAdmin({ path: '/config/ticket-types' }));
   });
   afterAll(async () => {
     await b?.close();

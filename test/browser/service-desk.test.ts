@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
-import { describeBrowser, ensureWebBuilt, here, nav, noSideScroll, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
+import { ADMIN, type TestServer } from '../support/test-server.ts';
+import { describeBrowser, here, nav, noSideScroll, openAsAdmin, screenshot, signIn, type Browser } from './browser.ts';
 
 const XSS = '<img src=x onerror=alert(1)>';
 
@@ -10,11 +10,7 @@ describeBrowser('service desk: customers, tickets, session, safety, narrow scree
   let ticketId = 0;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    server = await startTestServer();
-    b = await openBrowser();
-    await b.page.goto(server.url);
-    await signIn(b.page, ADMIN.email, ADMIN.password);
+    ({ server, b } = await openAsAdmin());
   });
   afterAll(async () => {
     await b?.close();

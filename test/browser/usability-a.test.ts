@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
-import { describeBrowser, ensureWebBuilt, here, noSideScroll, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
+import { ADMIN, type TestServer } from '../support/test-server.ts';
+import { describeBrowser, here, noSideScroll, openAsAdmin, screenshot, signIn, type Browser } from './browser.ts';
 
 /** Longer than the ticket list's refresh period. */
 const REFRESH = 25_000;
@@ -21,13 +21,8 @@ describeBrowser('usability: live ticket list, missing records, drafts, tables, a
   let b: Browser;
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    server = await startTestServer();
-    b = await openBrowser();
     // Timers run at real speed, and a test can move them forward past the list's refresh period.
-    await b.page.clock.install();
-    await b.page.goto(server.url);
-    await signIn(b.page, ADMIN.email, ADMIN.password);
+    ({ server, b } = await openAsAdmin({ clock: true }));
   });
   afterAll(async () => {
     await b?.close();
