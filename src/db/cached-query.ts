@@ -60,7 +60,7 @@ export function cachedQuery<Args extends unknown[], O>(build: (exec: Executor, .
     return plan;
   };
 
-  const run = (exec: Executor, args: Args): Promise<QueryResult<O>> => {
+  const execute = (exec: Executor, args: Args): Promise<QueryResult<O>> => {
     const plan = planFor(exec, args);
     if (!plan) return exec.executeQuery(build(exec, ...args).compile());
     const parameters = plan.params.map((p) => ('value' in p ? p.value : p.key === undefined ? args[p.arg] : (args[p.arg] as Record<string, unknown>)[p.key]));
@@ -69,18 +69,18 @@ export function cachedQuery<Args extends unknown[], O>(build: (exec: Executor, .
 
   return {
     async all(exec: Executor, ...args: Args): Promise<O[]> {
-      return (await run(exec, args)).rows;
+      return (await execute(exec, args)).rows;
     },
     async first(exec: Executor, ...args: Args): Promise<O | undefined> {
-      return (await run(exec, args)).rows[0];
+      return (await execute(exec, args)).rows[0];
     },
     async firstOrThrow(exec: Executor, ...args: Args): Promise<O> {
-      const rows = (await run(exec, args)).rows;
+      const rows = (await execute(exec, args)).rows;
       if (rows.length === 0) throw new Error('no result');
       return rows[0]!;
     },
     async run(exec: Executor, ...args: Args): Promise<{ changed: number }> {
-      return { changed: Number((await run(exec, args)).numAffectedRows ?? 0) };
+      return { changed: Number((await execute(exec, args)).numAffectedRows ?? 0) };
     },
   };
 }
