@@ -180,8 +180,11 @@ describeBrowser('service desk: customers, tickets, session, safety, narrow scree
     // The cookie deleted in the browser: the next navigation goes through sign-in and back.
     await nav(page, 'Customers').click();
     await page.getByRole('heading', { name: 'Customers' }).waitFor();
+    // The search's own request must be answered before the cookie goes, or it is the one sent to sign-in.
+    const searched = page.waitForResponse((r) => r.url().includes('/api/customers?') && r.url().includes('q=North'));
     await page.getByLabel('Search', { exact: true }).fill('North');
     await expect.poll(() => here(page)).toBe('/customers?q=North');
+    expect((await searched).status()).toBe(200);
     await context.clearCookies();
     await page.getByLabel('Only customers without a main site').click();
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
