@@ -223,8 +223,9 @@ describeBrowser('Datto RMM end to end: setup, import, mapping, alert e-mail, res
     await row.getByText('E-mail').waitFor();
 
     await uploadEml(page, alertMail(alertUid, device.hostname), 'alert-2.eml');
+    // The first copy's row is already "processed": the second's row has to be there before that says anything.
+    await expect.poll(() => page.getByTestId('trace-row').count(), { timeout: 15_000 }).toBe(2);
     await page.getByTestId('trace-row').first().getByText('processed').waitFor({ timeout: 15_000 });
-    expect(await page.getByTestId('trace-row').count()).toBe(2);
     expect((await api.get('/api/tickets')).body.items).toHaveLength(1);
 
     await page.goto(`${server.url}/tickets/${ticketId}`);
