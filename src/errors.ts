@@ -55,6 +55,11 @@ export class UnprocessableError extends AppError {
   constructor(code: string, message: string, details?: unknown) {
     super(code, message, 422, details);
   }
+
+  /** The fields at fault, named in the message and listed in the details. */
+  static forFields(code: string, problems: FieldProblem[]): UnprocessableError {
+    return new UnprocessableError(code, describeFields(problems), problems.map(({ field, message }) => ({ field, message })));
+  }
 }
 export class RateLimitedError extends AppError {
   constructor(message: string, readonly retryAfterSeconds?: number) {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Actor } from '../core/actor.ts';
 import { audit } from '../core/audit/audit.repository.ts';
 import { now, type Database, type Executor } from '../db/database.ts';
-import { ConflictError, describeFields, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import type { RuleActionDefinition } from './rule-action.ts';
 import {
   emailRuleActionSchema, emailRuleConditionSchema, matchModeSchema,
@@ -112,7 +112,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
       const parsed = def.params.safeParse(a.params);
       if (!parsed.success) {
         const issues = parsed.error.issues.map((x) => ({ field: [`actions.${i}.params`, ...x.path.map(String)].join('.'), message: x.message }));
-        throw new UnprocessableError('invalid_action_params', describeFields(issues), issues);
+        throw UnprocessableError.forFields('invalid_action_params', issues);
       }
       return { type: a.type, params: (parsed.data ?? {}) as Record<string, unknown> };
     });
@@ -140,7 +140,7 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
     // The same codes as the ticket API: unknown_reference, or site_not_of_customer when that is all that is wrong.
     if (problems.length) {
       const code = problems.every((p) => p.code === problems[0]!.code) ? problems[0]!.code : 'unknown_reference';
-      throw new UnprocessableError(code, describeFields(problems), problems.map(({ field, message }) => ({ field, message })));
+      throw UnprocessableError.forFields(code, problems);
     }
   };
 

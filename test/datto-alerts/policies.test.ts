@@ -171,6 +171,14 @@ describe('alert lifecycle policies', () => {
     expect(both.status).toBe(422);
     const backwards = await env.api.post('/api/integrations/datto-rmm/maintenance-windows', { ...base, siteId: mapping.siteId, endsAt: base.startsAt, startsAt: base.endsAt });
     expect(backwards.status).toBe(422);
+    expect(backwards.body.error).toEqual({
+      code: 'window_times', message: 'endsAt: must be after the start', details: [{ field: 'endsAt', message: 'must be after the start' }],
+    });
+    const tooLong = await env.api.post('/api/integrations/datto-rmm/maintenance-windows', {
+      ...base, siteId: mapping.siteId, endsAt: new Date(Date.now() + 400 * 86_400_000).toISOString(),
+    });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.error.details).toEqual([{ field: 'endsAt', message: expect.stringMatching(/^a maintenance window lasts at most \d+ days$/) }]);
     const unknown = await env.api.post('/api/integrations/datto-rmm/maintenance-windows', { ...base, customerId: 999_999 });
     expect(unknown.status).toBe(422);
     const bad = await env.api.post('/api/integrations/datto-rmm/maintenance-windows', { ...base, siteId: mapping.siteId, startsAt: 'tomorrow' });

@@ -38,11 +38,10 @@ export function createMaintenanceWindowService(ctx: DattoContext, releaseJob: ()
       throw new UnprocessableError('window_target', 'Give either customerId or siteId: a window covers a whole customer or one site');
     }
     if (w.endsAt <= w.startsAt) {
-      throw new UnprocessableError('window_times', 'endsAt: must be after the start (startsAt)', [{ field: 'endsAt', message: 'must be after the start' }]);
+      throw UnprocessableError.forFields('window_times', [{ field: 'endsAt', message: 'must be after the start' }]);
     }
     if (Date.parse(w.endsAt) - Date.parse(w.startsAt) > MAX_WINDOW_DAYS * 86_400_000) {
-      throw new UnprocessableError('window_times', `endsAt: a maintenance window lasts at most ${MAX_WINDOW_DAYS} days`,
-        [{ field: 'endsAt', message: `a maintenance window lasts at most ${MAX_WINDOW_DAYS} days` }]);
+      throw UnprocessableError.forFields('window_times', [{ field: 'endsAt', message: `a maintenance window lasts at most ${MAX_WINDOW_DAYS} days` }]);
     }
     if (w.customerId !== null && !(await trx.selectFrom('customers').select('id').where('id', '=', w.customerId).executeTakeFirst())) {
       throw new UnprocessableError('unknown_reference', `customerId: no customer ${w.customerId}`);

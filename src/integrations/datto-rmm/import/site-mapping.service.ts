@@ -79,7 +79,7 @@ export function createSiteMappingService(db: Database, dialect: Dialect, siteLin
         let assetsMoved = 0;
         if (siteId !== null) {
           const site = await findSite(trx, siteId);
-          if (!site) throw new UnprocessableError('unknown_reference', `siteId: no site ${siteId}`, [{ field: 'siteId', message: `no site ${siteId}` }]);
+          if (!site) throw UnprocessableError.forFields('unknown_reference', [{ field: 'siteId', message: `no site ${siteId}` }]);
           const customer = (await findCustomer(trx, site.customer_id))!;
           if (customer.main_site_id === null) {
             throw new UnprocessableError('customer_without_main_site',
