@@ -6,14 +6,14 @@ import type { ParsedMail } from './mail-parser.ts';
  */
 export function loopReason(mail: Pick<ParsedMail, 'headers' | 'from'>): string | null {
   const h = mail.headers;
-  const local = mail.from?.address.split('@')[0]?.toLowerCase() ?? '';
-  if (!mail.from) return null;
-  if (/^multipart\/report\b/i.test(h['content-type'] ?? '') && /delivery-status|disposition-notification/i.test(h['content-type'] ?? '')) {
-    return 'bounce: delivery status notification';
-  }
-  if (local === 'mailer-daemon' || local === 'postmaster') return `bounce: sent by ${mail.from.address}`;
-  const autoSubmitted = (h['auto-submitted'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (autoSubmitted === 'auto-replied') return 'auto-reply: Auto-Submitted: auto-replied';
+  // None of these needs a From address: a bounce is often sent with an empty one (`From: <>`) or none.
+  const report = /^multipart\/report\b/i.test(h['content-type'] ?? '') ? h['content-type']! : '';
+  if (/delivery-status/i.test(report)) return 'bounce: delivery status notification';
+  if (/disposition-notification/i.test(report)) return 'auto-reply: read receipt (disposition notification)';
+  const address = mail.from?.address ?? '';
+  const local = address.split('@')[0]!.toLowerCase();
+  if (local === 'mailer-daemon' || local === 'postmaster') return `bounce: sent by ${address}`;
+  if (autoSubmittedValue(h) === 'auto-replied') return 'auto-reply: Auto-Submitted: auto-replied';
   if (h['x-autoreply'] !== undefined) return 'auto-reply: X-Autoreply header';
   if (h['x-autorespond'] !== undefined) return 'auto-reply: X-Autorespond header';
   if ((h['precedence'] ?? '').trim().toLowerCase() === 'auto_reply') return 'auto-reply: Precedence: auto_reply';
@@ -27,9 +27,13 @@ export function loopReason(mail: Pick<ParsedMail, 'headers' | 'from'>): string |
  */
 export function automatedReason(mail: Pick<ParsedMail, 'headers'>): string | null {
   const h = mail.headers;
-  const autoSubmitted = (h['auto-submitted'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const autoSubmitted = autoSubmittedValue(h);
   if (autoSubmitted && autoSubmitted !== 'no') return `automated: Auto-Submitted: ${autoSubmitted}`;
   const precedence = (h['precedence'] ?? '').trim().toLowerCase();
   if (precedence === 'bulk' || precedence === 'junk' || precedence === 'list') return `automated: Precedence: ${precedence}`;
   return null;
 }
+
+/** The keyword of an Auto-Submitted header, without its parameters or comments (RFC 3834: `auto-replied (vacation)`). */
+const autoSubmittedValue = (h: ParsedMail['headers']) =>
+  (h['auto-submitted'] ?? '').replace(/\([^()]*\)/g, ' ').split(';')[0]!.trim().toLowerCase();

@@ -1,5 +1,6 @@
 import { simpleParser, type AddressObject, type EmailAddress, type SimpleParserOptions } from 'mailparser';
 import type { InboundMail } from '../rules/rule-action.ts';
+import { htmlToPlainText } from './html-to-text.ts';
 import { legacyHeaderText } from './raw-message.ts';
 import { storableText } from '../db/storable-text.ts';
 
@@ -117,43 +118,4 @@ function safeFilename(name: string | undefined, index: number, contentType: stri
   const type = (contentType ?? '').toLowerCase();
   const ext = EXTENSIONS[type] ?? (type.startsWith('text/') ? 'txt' : 'bin');
   return `attachment-${index + 1}.${ext}`;
-}
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—', hellip: '…', euro: '€', copy: '©' };
-
-const decodeEntities = (text: string) => text.replace(/&(#x?[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
-  if (e[0] === '#') {
-    const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-    return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : m;
-  }
-  return ENTITIES[e.toLowerCase()] ?? m;
-});
-
-// Brackets for a link's address while tags are stripped (control characters never left in mail text).
-const URL_OPEN = '\u0001';
-const URL_CLOSE = '\u0002';
-
-/** HTML-only mail as readable text: blocks become lines, table cells are separated, links read `text <url>`, no markup is kept. */
-export function htmlToPlainText(html: string): string {
-  return decodeEntities(html
-    .replace(/[\u0001\u0002]/g, '')
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<(script|style|head|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, '')
-    .replace(/\s+/g, ' ')
-    .replace(/<a\b[^>]*\bhref\s*=\s*["']?((?:https?|mailto):[^"' >]+)["']?[^>]*>([\s\S]*?)<\/a\s*>/gi, (_m, href: string, inner: string) => {
-      const label = decodeEntities(inner.replace(/<[^>]*>/g, '')).trim();
-      const address = decodeEntities(href);
-      if (!label || label === address || `mailto:${label}` === address) return label || address;
-      return `${inner.trim()} ${URL_OPEN}${address}${URL_CLOSE}`;
-    })
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<li\b[^>]*>/gi, '\n- ')
-    .replace(/<\/?(p|div|tr|ul|ol|table|h[1-6]|blockquote|pre|section|article|header|footer)\b[^>]*>/gi, '\n')
-    .replace(/<\/t[dh]\s*>/gi, '\t')
-    .replace(/<hr\b[^>]*>/gi, '\n----\n')
-    .replace(/<[^>]*>/g, ''))
-    .replace(/\u0001/g, '<').replace(/\u0002/g, '>')
-    .split('\n').map((l) => l.replace(/[ \t]+$/g, '').replace(/^ +/, '').replace(/ *\t */g, '\t')).join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
 }
