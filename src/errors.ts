@@ -51,6 +51,11 @@ export class PayloadTooLargeError extends AppError {
     super('payload_too_large', message, 413);
   }
 }
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super('unsupported_media_type', message, 415);
+  }
+}
 export class UnprocessableError extends AppError {
   constructor(code: string, message: string, details?: unknown) {
     super(code, message, 422, details);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
+import { UnsupportedMediaTypeError, ValidationError } from '../errors.ts';
 import { idParams, pageOf, pageQuery } from '../http/schemas.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import type { InboxService } from './inbox.service.ts';
@@ -16,25 +16,34 @@ const receiptShape = z.object({ id: z.number(), state, duplicate: z.boolean() })
 /** The inbox: upload (raw RFC 822), the trace per mailbox, the raw bytes, and replay. */
 export async function inboundMessagesRoutes(app: HttpApp, inbox: InboxService) {
   // The body is the raw message whatever content type the client sent (curl --data-binary says
-  // form-urlencoded); in its own scope so other routes keep their parsers.
+  // form-urlencoded, some tools send none or a malformed one); in its own scope so other routes keep
+  // their parsers. What the type does tell (JSON, a form) is checked before the body is read.
   await app.register(async (scope: HttpApp) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_MESSAGE_BYTES }, (_req, body, done) => done(null, body));
+    scope.addHook('onRequest', async (req) => {
+      const type = req.headers['content-type'] ?? '';
+      if (/^\s*application\/([\w.+-]+\+)?json\b/i.test(type)) {
+        throw new ValidationError('body: send the raw RFC 822 message (content-type message/rfc822), not JSON');
+      }
+      if (/^\s*multipart\/form-data\b/i.test(type)) {
+        throw new ValidationError('body: send the raw RFC 822 message as the body (curl --data-binary @mail.eml), not a form upload');
+      }
+      const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+      if (encoding && encoding !== 'identity') {
+        throw new UnsupportedMediaTypeError(`Content-Encoding ${encoding} is not accepted: send the raw message uncompressed`);
+      }
+      req.headers['content-type'] = 'message/rfc822';
+    });
 
     scope.post('/api/mailboxes/:id/messages', {
       bodyLimit: MAX_MESSAGE_BYTES,
       schema: {
         tags: ['email'], params: idParams,
-        description: 'Body: the raw message (content-type message/rfc822 is usual; any type is read as the raw bytes). 202 when stored, 200 when the same message was stored before.',
+        description: 'Body: the raw message (content-type message/rfc822 is usual; any type but JSON or a form is read as the raw bytes; no Content-Encoding). 202 when stored, 200 when the same message was stored before.',
         response: { 200: receiptShape, 202: receiptShape },
       },
     }, async (req, reply) => {
-      if (/^application\/([\w.+-]+\+)?json\b/i.test(req.headers['content-type'] ?? '')) {
-        throw new ValidationError('body: send the raw RFC 822 message (content-type message/rfc822), not JSON');
-      }
-      if (/^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '')) {
-        throw new ValidationError('body: send the raw RFC 822 message as the body (curl --data-binary @mail.eml), not a form upload');
-      }
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new ValidationError('body: the message is empty; send the raw RFC 822 bytes');
       await inbox.checkMailboxAccepts(req.params.id);
       const receipt = await inbox.receive(req.params.id, req.body, 'upload');

@@ -1,7 +1,7 @@
 import { simpleParser, type AddressObject, type EmailAddress, type SimpleParserOptions } from 'mailparser';
 import type { InboundMail } from '../rules/rule-action.ts';
 import { htmlToPlainText } from './html-to-text.ts';
-import { legacyHeaderText } from './raw-message.ts';
+import { legacyHeaderText, messageStart } from './raw-message.ts';
 import { storableText } from '../db/storable-text.ts';
 
 export type ParsedMail = Omit<InboundMail, 'inboundMessageId' | 'mailboxId'>;
@@ -29,7 +29,8 @@ export type MimeParser = (raw: Buffer) => Promise<MimeParse>;
 export const inThreadParser: MimeParser = (raw) => simpleParser(raw, PARSER_OPTIONS) as unknown as Promise<MimeParse>;
 
 /** Parses raw RFC 822 bytes once into the mail every rule and action sees. */
-export async function parseMail(raw: Buffer, parser: MimeParser = inThreadParser): Promise<ParsedMail> {
+export async function parseMail(received: Buffer, parser: MimeParser = inThreadParser): Promise<ParsedMail> {
+  const raw = messageStart(received);
   if (raw.length === 0) throw new MalformedMailError('the message is empty');
   const firstLine = raw.subarray(0, Math.min(raw.length, 1000)).toString('latin1').split(/\r?\n/, 1)[0] ?? '';
   if (!HEADER_LINE.test(firstLine) && !firstLine.startsWith('From ')) {

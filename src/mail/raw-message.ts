@@ -15,8 +15,19 @@ function headerEnd(raw: Buffer): { end: number; bodyStart: number } {
   return { end: raw.length, bodyStart: raw.length };
 }
 
+/**
+ * The message without what some tools put before its first header: a UTF-8 byte order mark (files
+ * saved on Windows) and blank lines. The stored bytes stay as received; parsing starts here.
+ */
+export function messageStart(raw: Buffer): Buffer {
+  let i = raw[0] === 0xef && raw[1] === 0xbb && raw[2] === 0xbf ? 3 : 0;
+  while (i < raw.length && i < 1024 && (raw[i] === 10 || raw[i] === 13 || raw[i] === 32 || raw[i] === 9)) i++;
+  return i === 0 ? raw : raw.subarray(i);
+}
+
 /** Header fields, unfolded, in order (names lower-cased); for the store step, before full parsing. */
-export function rawHeaders(raw: Buffer): Array<[string, string]> {
+export function rawHeaders(message: Buffer): Array<[string, string]> {
+  const raw = messageStart(message);
   const { end } = headerEnd(raw);
   const text = raw.subarray(0, Math.min(end, 256 * 1024)).toString('latin1');
   const fields: Array<[string, string]> = [];

@@ -11,7 +11,7 @@ export const ADMIN = { email: 'admin@example.test', password: 'admin-password-1'
 export type ApiReply<T = any> = { status: number; body: T; headers: Headers };
 export type Api = {
   get<T = any>(p: string): Promise<ApiReply<T>>;
-  post<T = any>(p: string, body?: unknown, init?: { contentType?: string }): Promise<ApiReply<T>>;
+  post<T = any>(p: string, body?: unknown, init?: { contentType?: string; headers?: Record<string, string> }): Promise<ApiReply<T>>;
   put<T = any>(p: string, body?: unknown, init?: { contentType?: string }): Promise<ApiReply<T>>;
   patch<T = any>(p: string, body?: unknown): Promise<ApiReply<T>>;
   delete<T = any>(p: string): Promise<ApiReply<T>>;
@@ -19,8 +19,8 @@ export type Api = {
 
 /** A client over real HTTP that carries a session cookie or a bearer token. */
 export function apiClient(baseUrl: string, auth: { cookie?: string; token?: string } = {}): Api {
-  const call = async (method: string, p: string, body?: unknown, contentType?: string): Promise<ApiReply> => {
-    const headers: Record<string, string> = {};
+  const call = async (method: string, p: string, body?: unknown, contentType?: string, extra: Record<string, string> = {}): Promise<ApiReply> => {
+    const headers: Record<string, string> = { ...extra };
     if (auth.cookie) headers.cookie = auth.cookie;
     if (auth.token) headers.authorization = `Bearer ${auth.token}`;
     let payload: RequestInit['body'];
@@ -45,7 +45,7 @@ export function apiClient(baseUrl: string, auth: { cookie?: string; token?: stri
   };
   return {
     get: (p) => call('GET', p),
-    post: (p, b, init) => call('POST', p, b, init?.contentType),
+    post: (p, b, init) => call('POST', p, b, init?.contentType, init?.headers),
     put: (p, b, init) => call('PUT', p, b, init?.contentType),
     patch: (p, b) => call('PATCH', p, b),
     delete: (p) => call('DELETE', p),
