@@ -1,7 +1,7 @@
 import { simpleParser, type AddressObject, type EmailAddress, type SimpleParserOptions } from 'mailparser';
 import type { InboundMail } from '../rules/rule-action.ts';
 import { htmlToPlainText } from './html-to-text.ts';
-import { legacyHeaderText, messageStart } from './raw-message.ts';
+import { legacyBodyText, legacyHeaderText, messageStart } from './raw-message.ts';
 import { storableText } from '../db/storable-text.ts';
 
 export type ParsedMail = Omit<InboundMail, 'inboundMessageId' | 'mailboxId'>;
@@ -50,8 +50,14 @@ export async function parseMail(received: Buffer, parser: MimeParser = inThreadP
     headers[h.key] = storableText(h.line.slice(colon + 1).replace(/\r?\n[ \t]+/g, ' ').trim().slice(0, 4000));
   }
 
-  const html = typeof parsed.html === 'string' ? parsed.html : null;
+  let html = typeof parsed.html === 'string' ? parsed.html : null;
   let text = parsed.text ?? '';
+  // Bytes the parser could not read as the charset the mail names (see legacyBodyText).
+  if (text.includes('\uFFFD') || html?.includes('\uFFFD')) {
+    const legacy = legacyBodyText(raw);
+    if (legacy !== null && html !== null && !text.trim()) html = legacy;
+    else if (legacy !== null) text = legacy;
+  }
   if (!text.trim() && html) text = htmlToPlainText(html.slice(0, MAX_HTML_TO_CONVERT));
   const references = Array.isArray(parsed.references) ? parsed.references : parsed.references ? [parsed.references] : [];
   const from = firstAddress(parsed.from);

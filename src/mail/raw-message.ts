@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import iconv from 'iconv-lite';
+import libqp from 'libqp';
 import { storableText } from '../db/storable-text.ts';
 
 /** Header fields relays add on the way; the same message fetched twice may differ only in these. */
@@ -104,5 +105,29 @@ export function legacyHeaderText(raw: Buffer, name: string): string | null {
   } catch {
     const charset = fields.find(([k]) => k === 'content-type')?.[1].match(/charset\s*=\s*"?([\w.:-]+)/i)?.[1];
     return iconv.decode(bytes, legacyCharset(charset));
+  }
+}
+
+/**
+ * The body of a single-part text message whose bytes are not valid UTF-8 although its charset says
+ * so, names none, or names one nobody knows (the parser then reads UTF-8 and shows U+FFFD): decoded
+ * as Windows-1252 instead. Null for multipart mail and for bodies that are valid UTF-8.
+ */
+export function legacyBodyText(received: Buffer): string | null {
+  const raw = messageStart(received);
+  const fields = rawHeaders(raw);
+  const get = (name: string) => fields.find(([k]) => k === name)?.[1] ?? '';
+  const type = get('content-type');
+  if (type && !/^\s*text\/[\w.+-]+\s*(;|$)/i.test(type)) return null;
+  let body = raw.subarray(headerEnd(raw).bodyStart);
+  const transfer = get('content-transfer-encoding').trim().toLowerCase();
+  if (transfer === 'base64') body = Buffer.from(body.toString('latin1'), 'base64');
+  else if (transfer === 'quoted-printable') body = libqp.decode(body.toString('latin1'));
+  try {
+    strictUtf8.decode(body);
+    return null;
+  } catch {
+    const charset = type.match(/charset\s*=\s*"?([\w.:-]+)/i)?.[1];
+    return iconv.decode(body, legacyCharset(charset));
   }
 }
