@@ -5,6 +5,16 @@ export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
 const host = z.string().trim().min(1).max(255);
 const folder = z.string().trim().min(1).max(255);
 
+/** Whether two folder names (levels joined by "/") name one folder; INBOX is case-insensitive in IMAP, other names are not. */
+export function sameImapFolder(a: string, b: string) {
+  const [x, y] = [a, b].map((f) => f.split('/').filter(Boolean).join('/'));
+  const inbox = x.toUpperCase() === 'INBOX' || y.toUpperCase() === 'INBOX';
+  return inbox ? x.toUpperCase() === y.toUpperCase() : x === y;
+}
+
+/** Mail moved into the folder it is read from would be read, stored and moved again without end. */
+export const PROCESSED_FOLDER_IS_FOLDER = 'the processed folder must be another folder than the one mail is read from';
+
 const imapFields = {
   host,
   port: z.number().int().min(1).max(65535),
@@ -40,7 +50,10 @@ const smtpFields = {
 export const smtpSettingsSchema = z.object({ ...smtpFields, maxMessageBytes: smtpFields.maxMessageBytes.default(25 * 1024 * 1024) });
 export type SmtpSettings = z.output<typeof smtpSettingsSchema>;
 
-const imapInput = imapSettingsSchema.extend({ password: z.string().min(1).max(1000).optional() });
+const imapInput = imapSettingsSchema.extend({ password: z.string().min(1).max(1000).optional() }).refine(
+  (s) => !s.processedFolder || !sameImapFolder(s.folder, s.processedFolder),
+  { path: ['processedFolder'], message: PROCESSED_FOLDER_IS_FOLDER },
+);
 
 /** Settings to try before saving; without a password, the one stored for `mailboxId` is used. */
 export const imapTestSchema = z.strictObject({ imap: imapInput, mailboxId: z.number().int().positive().optional() });

@@ -3,9 +3,9 @@ import type { Actor } from '../core/actor.ts';
 import { audit } from '../core/audit/audit.repository.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
 import { now, type Database } from '../db/database.ts';
-import { ConflictError, NotFoundError, UnprocessableError } from '../errors.ts';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../errors.ts';
 import {
-  imapSettingsSchema, smtpSettingsSchema, type imapTestSchema, type ImapSettings, type MailboxInput, type MailboxPatch, type SmtpSettings,
+  imapSettingsSchema, PROCESSED_FOLDER_IS_FOLDER, sameImapFolder, smtpSettingsSchema, type imapTestSchema, type ImapSettings, type MailboxInput, type MailboxPatch, type SmtpSettings,
 } from './mailbox.schemas.ts';
 import { rulesNamingMailbox } from '../rules/email-rule.service.ts';
 import * as repo from './mailbox.repository.ts';
@@ -155,7 +155,12 @@ export function createMailboxService(db: Database, secretBox: SecretBox, opts: {
         if (current.kind !== 'imap') throw new UnprocessableError('kind_mismatch', `imap: mailbox ${id} is ${current.kind}`);
         const { password: p, ...rest } = patch.imap;
         password = p;
-        next = imapSettingsSchema.parse({ ...settings, ...stripUndefined(rest) });
+        const imap = imapSettingsSchema.parse({ ...settings, ...stripUndefined(rest) });
+        if (imap.processedFolder && sameImapFolder(imap.folder, imap.processedFolder)) {
+          const field = rest.processedFolder !== undefined ? 'processedFolder' : 'folder';
+          throw ValidationError.forFields([{ field: `body.imap.${field}`, message: PROCESSED_FOLDER_IS_FOLDER }]);
+        }
+        next = imap;
       }
       if (patch.smtp) {
         if (current.kind !== 'smtp') throw new UnprocessableError('kind_mismatch', `smtp: mailbox ${id} is ${current.kind}`);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestServer, type TestServer } from '../support/test-server.ts';
 import { buildMail, createMailbox, inboxOutage } from '../support/mail-helpers.ts';
 import { dovecotSkipReason, startDovecot, type Dovecot } from '../support/dovecot.ts';
-import { STORED_KEYWORD } from '../../src/mail/receivers/imap-receiver.ts';
+import { startImapReceiver, STORED_KEYWORD } from '../../src/mail/receivers/imap-receiver.ts';
+import { createLogger } from '../../src/logger.ts';
 
 const skip = dovecotSkipReason();
 if (skip) console.warn(skip);
@@ -172,6 +173,70 @@ describe.skipIf(!!skip)('IMAP receiver against a real dovecot', () => {
     await dovecot.append(buildMail({ subject: 'After the fix', messageId: '<imap-4@example.com>' }));
     expect((await processedRow(s, '<imap-4@example.com>', 15_000)).state).toBe('processed');
   }, 40_000);
+});
+
+describe('IMAP processed folder', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => s?.stop());
+
+  const imap = { host: '127.0.0.1', port: 1, tls: 'none', username: 'desk', password: 'secret', pollSeconds: 60 };
+  const refused = (r: { status: number; body: { error: { code: string; message: string } } }, field: string) => {
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'validation_failed', message: expect.stringContaining(`body.imap.${field}:`) });
+  };
+
+  it('refuses a processed folder that is the folder read from, on create, replace, update and test', async () => {
+    const create = (name: string, settings: Record<string, unknown>) =>
+      s.admin.post('/api/mailboxes', { name, kind: 'imap', enabled: false, imap: { ...imap, ...settings } });
+    refused(await create('Loop', { processedFolder: 'INBOX' }), 'processedFolder');
+    // INBOX is case-insensitive in IMAP; other names are not.
+    refused(await create('Loop', { processedFolder: 'inbox' }), 'processedFolder');
+    refused(await create('Loop', { folder: 'Inbox', processedFolder: 'INBOX' }), 'processedFolder');
+    refused(await create('Loop', { folder: 'Support/Mail', processedFolder: 'Support/Mail' }), 'processedFolder');
+    refused(await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, processedFolder: 'INBOX' } }), 'processedFolder');
+    const other = await create('Case apart', { folder: 'Support', processedFolder: 'support' });
+    expect(other.status, JSON.stringify(other.body)).toBe(201);
+
+    const id = (await create('Moves', { processedFolder: 'Done' })).body.id;
+    refused(await s.admin.patch(`/api/mailboxes/${id}`, { imap: { processedFolder: 'INBOX' } }), 'processedFolder');
+    // The settings after the change count: the folder alone becoming the processed folder is refused too.
+    refused(await s.admin.patch(`/api/mailboxes/${id}`, { imap: { folder: 'Done' } }), 'folder');
+    refused(await s.admin.put(`/api/mailboxes/${id}`, { name: 'Moves', kind: 'imap', imap: { ...imap, processedFolder: 'Inbox' } }), 'processedFolder');
+    expect((await s.admin.get(`/api/mailboxes/${id}`)).body.imap).toMatchObject({ folder: 'INBOX', processedFolder: 'Done' });
+    const both = await s.admin.patch(`/api/mailboxes/${id}`, { imap: { folder: 'Done', processedFolder: 'INBOX' } });
+    expect(both.status, JSON.stringify(both.body)).toBe(200);
+  });
+});
+
+describe.skipIf(!!skip)('IMAP receiver with settings that name the folder as its processed folder', () => {
+  it('flags stored mail instead of moving it into the folder it reads, storing it once', async () => {
+    const dovecot = await startDovecot();
+    let stores = 0;
+    const receiver = startImapReceiver({
+      mailboxId: 1,
+      // As a mailbox saved before such settings were refused could hold them.
+      settings: { host: dovecot.host, port: dovecot.port, tls: 'none', username: dovecot.user, password: dovecot.password, folder: 'INBOX', processedFolder: 'inbox', pollSeconds: 1, tlsVerify: true },
+      logger: createLogger('silent'),
+      store: async () => ({ id: ++stores, state: 'received', duplicate: stores > 1 }),
+      health: async () => {},
+      lease: { acquire: async () => true, renew: async () => true, release: async () => {} },
+    });
+    try {
+      await dovecot.append(buildMail({ subject: 'Read from INBOX', messageId: '<imap-loop-1@example.com>' }));
+      const flags = await eventually(async () => (await dovecot.listFolder('INBOX')).find((m) => m.flags.includes(STORED_KEYWORD))?.flags);
+      expect(flags).toContain('\\Seen');
+      // Several polls later the message was still stored only once.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      expect(stores).toBe(1);
+      expect(await dovecot.listFolder('INBOX')).toHaveLength(1);
+    } finally {
+      await receiver.stop();
+      await dovecot.close();
+    }
+  }, 30_000);
 });
 
 describe.skipIf(!!skip)('IMAP with STARTTLS', () => {

@@ -1,6 +1,6 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from '../../logger.ts';
-import type { ImapSettings } from '../mailbox.schemas.ts';
+import { sameImapFolder, type ImapSettings } from '../mailbox.schemas.ts';
 import type { Receipt } from '../inbox.service.ts';
 import type { Lease } from './lease.ts';
 import type { Receiver } from './smtp-receiver.ts';
@@ -72,7 +72,11 @@ export function startImapReceiver(d: ImapReceiverDeps): Receiver {
     };
   });
 
-  const processedPath = s.processedFolder ? folderPath(s.processedFolder) : null;
+  // The API refuses a processed folder that is the folder itself, but settings saved before it did may
+  // still say so: flag then, since moving INBOX to INBOX would fetch and store the same mail without end.
+  const moveTo = s.processedFolder && !sameImapFolder(s.folder, s.processedFolder) ? s.processedFolder : null;
+  if (s.processedFolder && !moveTo) log.warn({ folder: s.folder }, 'IMAP processed folder is the folder itself; flagging stored mail instead of moving it');
+  const processedPath = moveTo ? folderPath(moveTo) : null;
 
   const sync = async (c: ImapFlow, mode: 'move' | 'keyword' | 'seen') => {
     const query = mode === 'move' ? { deleted: false } : mode === 'keyword' ? { unKeyword: STORED_KEYWORD, deleted: false } : { seen: false, deleted: false };
