@@ -72,7 +72,7 @@ export const createTicketParamsSchema = z.object({
     if (p === undefined) return;
     const check = compileRuleRegex(p);
     if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
-    else if (!/\((?!\?)|\(\?P?<[a-zA-Z]/.test(p)) ctx.addIssue({ code: 'custom', message: 'needs one capture group, e.g. Alert\\{([0-9a-f-]+)\\}' });
+    else if (check.regex.groups === 0) ctx.addIssue({ code: 'custom', message: 'needs one capture group, e.g. Alert\\{([0-9a-f-]+)\\}' });
   }),
 }).strict();
 export const addToTicketParamsSchema = z.object({ ticketId: z.number().int().positive() }).strict();

@@ -15,6 +15,8 @@ export const MATCH_LIMITS = { header: 10_000, body: 20_000 } as const;
 export const MAX_PROGRAM = 200;
 
 export type RuleRegex = {
+  /** Capturing groups as RE2 parsed the pattern: an escaped or bracketed parenthesis, `(?:` and `\Q(\E` open none; `(?<name>` opens one. */
+  groups: number;
   test(text: string): boolean;
   /** The first capture group that took part in the match, or null when there is no match. */
   firstGroup(text: string): string | null;
@@ -44,6 +46,7 @@ export function compileRuleRegex(pattern: string): RegexCheck {
   return {
     ok: true,
     regex: {
+      groups: compiled.groupCount(),
       test: (text) => compiled.matcher(text).find(),
       firstGroup(text) {
         const m = compiled.matcher(text);

@@ -81,6 +81,17 @@ describe('email rules', () => {
     const badGroup = await bad({ name: 'r', conditions: [], actions: [{ type: 'create-ticket', params: { groupBySubject: 'no group' } }] });
     expect(badGroup.status).toBe(422);
     expect(badGroup.body.error.message).toMatch(/groupBySubject/);
+    // Only real capturing groups count: escaped or bracketed parentheses and (?:…) capture nothing.
+    for (const groupBySubject of ['(?:abc)', '\\(abc\\)', 'Alert\\{\\([0-9a-f-]+\\)\\}', '[(]abc[)]', '\\Q(abc)\\E']) {
+      const r = await bad({ name: 'r', conditions: [], actions: [{ type: 'create-ticket', params: { groupBySubject } }] });
+      expect(r.status, groupBySubject).toBe(422);
+      expect(r.body.error.message, groupBySubject).toMatch(/^actions\.0\.params\.groupBySubject: needs one capture group/);
+    }
+    for (const groupBySubject of ['(abc)', '\\((abc)\\)', '[(](abc)[)]', '(?<key>abc)', '(?P<key>abc)']) {
+      const ok = await s.admin.post('/api/email-rules', { name: 'grouped', conditions: [], actions: [{ type: 'create-ticket', params: { groupBySubject } }] });
+      expect(ok.status, groupBySubject).toBe(201);
+      await s.admin.delete(`/api/email-rules/${ok.body.id}`);
+    }
     expect((await bad({ name: 'r', conditions: [], actions: [] })).status).toBe(400);
     const unknownField = await bad({ name: 'r', conditions: [{ field: 'header', operator: 'equals', value: 'x' }], actions: [{ type: 'ignore' }] });
     expect(unknownField.status).toBe(400);
