@@ -4,7 +4,10 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createMailPipeline } from '../mail/mail-pipeline.ts';
 
-/** `relaydesk ingest --mailbox <id> FILE.eml…`: stores each file in the mailbox's inbox, like an upload. */
+/**
+ * `relaydesk ingest --mailbox <id> FILE.eml…`: stores each file in the mailbox's inbox, like an upload.
+ * Exits 1 when a file could not be stored or, with --process, ended up failed; the others go on.
+ */
 export async function ingestCommand(files: string[], opts: { mailbox: string; process?: boolean }) {
   const mailboxId = Number(opts.mailbox);
   if (!Number.isInteger(mailboxId) || mailboxId <= 0) {
@@ -17,6 +20,7 @@ export async function ingestCommand(files: string[], opts: { mailbox: string; pr
   try {
     await mail.inbox.checkMailboxAccepts(mailboxId);
     const stored: Array<{ file: string; id: number }> = [];
+    const problems = new Map<string, string>();
     for (const file of files) {
       try {
         const receipt = await mail.inbox.receive(mailboxId, fs.readFileSync(file), 'cli');
@@ -25,8 +29,8 @@ export async function ingestCommand(files: string[], opts: { mailbox: string; pr
           ? `${file}: already stored as message ${receipt.id} (${receipt.state})\n`
           : `${file}: stored as message ${receipt.id}\n`);
       } catch (err) {
-        process.stderr.write(`${file}: ${err instanceof Error ? err.message : String(err)}\n`);
-        process.exitCode = 1;
+        process.stderr.write(`${file}: ${errorText(err)}\n`);
+        problems.set(file, 'not stored');
       }
     }
     if (opts.process && stored.length) {
@@ -34,12 +38,20 @@ export async function ingestCommand(files: string[], opts: { mailbox: string; pr
       for (const s of stored) {
         const m = await mail.inbox.get(s.id);
         process.stdout.write(`${s.file}: ${m.state}${m.ruleName ? ` by rule "${m.ruleName}"` : ''}${m.reason ? ` — ${m.reason}` : ''}\n`);
+        if (m.state === 'failed') problems.set(s.file, `message ${s.id} failed`);
       }
     }
+    if (problems.size) {
+      const which = files.filter((f) => problems.has(f)).map((f) => `${f} (${problems.get(f)})`);
+      process.stderr.write(`${which.length} of ${files.length} ${files.length === 1 ? 'file' : 'files'} did not go through: ${which.join(', ')}\n`);
+      process.exitCode = 1;
+    }
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${errorText(err)}\n`);
     process.exitCode = 1;
   } finally {
     await ctx.close();
   }
 }
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));

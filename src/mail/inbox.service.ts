@@ -34,7 +34,8 @@ export function createInboxService(db: Database, opts: { onStored?: () => void }
   const accepting = new Map<number, { at: number; enabled: boolean | null }>();
   return {
     async receive(mailboxId: number, raw: Buffer, via: ReceiveVia): Promise<Receipt> {
-      if (raw.length === 0) throw new ValidationError('body: the message is empty');
+      // No field name: each caller says where the message came from (the upload's body, the CLI's file).
+      if (raw.length === 0) throw new ValidationError('the message is empty');
       if (raw.length > MAX_MESSAGE_BYTES) throw new PayloadTooLargeError(`The message is larger than ${MAX_MESSAGE_BYTES} bytes`);
       const head = summaryHeaders(raw);
       const receipt = await store({

@@ -50,4 +50,28 @@ describe('relaydesk ingest --mailbox <id> FILE.eml…', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/none\.eml: ENOENT/);
   }, 60_000);
+
+  it('with --process, exits 1 when a file failed or was not stored, after processing the others, and says which', async () => {
+    const mailboxId = await createMailbox(s);
+    const dir = fs.mkdtempSync(path.join(s.dataDir, 'eml-'));
+    const [good, notMail, empty] = ['good.eml', 'not-mail.eml', 'empty.eml'].map((f) => path.join(dir, f));
+    fs.writeFileSync(good, buildMail({ subject: 'Processed by the CLI' }));
+    fs.writeFileSync(notMail, 'Just some text, no header.\n');
+    fs.writeFileSync(empty, '');
+    const ingest = (...files: string[]) => run('node', [bin, 'ingest', '--process', '--mailbox', String(mailboxId), ...files], { env }).catch((e) => e);
+
+    // Stored, then failed to process.
+    const failed = await ingest(good, notMail);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toMatch(/good\.eml: processed — created ticket #\d+/);
+    expect(failed.stdout).toMatch(/not-mail\.eml: failed — not an RFC 822 message/);
+    const id = /not-mail\.eml: stored as message (\d+)/.exec(failed.stdout)![1];
+    expect(failed.stderr).toBe(`1 of 2 files did not go through: ${notMail} (message ${id} failed)\n`);
+
+    // Not stored; the message names the file, not an HTTP field.
+    const notStored = await ingest(empty, good);
+    expect(notStored.code, notStored.stderr).toBe(1);
+    expect(notStored.stdout).toMatch(/good\.eml: processed/);
+    expect(notStored.stderr).toBe(`${empty}: the message is empty\n1 of 2 files did not go through: ${empty} (not stored)\n`);
+  }, 60_000);
 });
