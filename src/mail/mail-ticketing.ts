@@ -4,7 +4,7 @@ import { now, type Tx } from '../db/database.ts';
 import type { InboundMail, RuleActionOutcome } from '../rules/rule-action.ts';
 import { mailDb } from './mail-tables.ts';
 import { rawQuery } from './raw-sql.ts';
-import { findReferencedTicket } from './ticket-reference.ts';
+import { findOpenFollowUp, findReferencedTicket } from './ticket-reference.ts';
 
 export const ATTACHMENT_LIMIT_BYTES = 10 * 1024 * 1024;
 const MAX_ATTACHMENTS = 50;
@@ -84,7 +84,10 @@ export function createMailTicketing(tickets: TicketService) {
     return { outcome: 'ticket_created', ticketId: ticket.id };
   };
 
-  /** Adds the mail to a ticket; a closed one is reopened within the window, otherwise followed up by a new ticket. */
+  /**
+   * Adds the mail to a ticket; a closed one is reopened within the window, otherwise the mail goes to
+   * the ticket's open follow-up, or opens one.
+   */
   const continueTicket = async (trx: Tx, ticketId: number, mail: InboundMail, opts: TicketFromMailOptions, how: string): Promise<RuleActionOutcome> => {
     const ticket = await tickets.load(ticketId, trx);
     if (ticket.status !== 'closed') return append(trx, ticketId, mail, how);
@@ -93,6 +96,8 @@ export function createMailTicketing(tickets: TicketService) {
       await tickets.updateIn(trx, ticketId, { status: 'in_progress' }, actor, 'email');
       return append(trx, ticketId, mail, `${how}; reopened`);
     }
+    const followUp = await findOpenFollowUp(trx, ticketId);
+    if (followUp) return append(trx, followUp, mail, `${how}; ticket #${ticketId} was closed over 7 days ago, added to its follow-up`);
     const made = await create(trx, mail, opts, ticketId);
     return { ...made, note: `${how}; ticket #${ticketId} was closed over 7 days ago, follow-up opened` };
   };

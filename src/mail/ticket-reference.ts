@@ -50,3 +50,13 @@ export async function findReferencedTicket(
   }
   return null;
 }
+
+/**
+ * The open follow-up that mail made of a ticket closed too long ago to reopen (its `parent_ticket_id`),
+ * the newest if several: later replies to the old ticket join it rather than open one each.
+ */
+export async function findOpenFollowUp(exec: Executor, ticketId: number): Promise<number | null> {
+  const t = await exec.selectFrom('tickets').select('id').where('parent_ticket_id', '=', ticketId).where('source', '=', 'email')
+    .where('status', '<>', 'closed').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  return t?.id ?? null;
+}

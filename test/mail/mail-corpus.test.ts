@@ -114,7 +114,7 @@ describe('the mail corpus (test/data/mail/expected.json)', () => {
     expect(emails.map((a: any) => a.body)).toContain('Still jamming.');
   });
 
-  it('a reply to a ticket closed less than 7 days ago reopens it; an older one opens a follow-up', async () => {
+  it('a reply to a ticket closed less than 7 days ago reopens it; an older one opens a follow-up, which later replies join while it is open', async () => {
     const first = await ingest(s, mailboxId, buildMail({ subject: 'Monitor flickers', messageId: '<flicker-1@customer.example>' }));
     await s.admin.post(`/api/tickets/${first.ticketId}/close`, {});
     const reply = await ingest(s, mailboxId, buildMail({ subject: 'Re: Monitor flickers', headers: { 'In-Reply-To': '<flicker-1@customer.example>' } }));
@@ -130,6 +130,21 @@ describe('the mail corpus (test/data/mail/expected.json)', () => {
     const followUp = (await s.admin.get(`/api/tickets/${late.ticketId}`)).body;
     expect(followUp).toMatchObject({ parentTicketId: first.ticketId, status: 'new', summary: 'Re: Monitor flickers again' });
     expect((await s.admin.get(`/api/tickets/${first.ticketId}`)).body.status).toBe('closed');
+
+    // Later replies to the old ticket join its follow-up while that is open, found by [#N] or In-Reply-To alike.
+    const number = (await s.admin.get(`/api/tickets/${first.ticketId}`)).body.number;
+    const later = await ingest(s, mailboxId, buildMail({ subject: `Re: [#${number}] Monitor flickers`, body: 'Still flickering.' }));
+    expect(later.ticketId).toBe(late.ticketId);
+    expect(later.reason).toMatch(/added to its follow-up/);
+    const emails = (await s.admin.get(`/api/tickets/${late.ticketId}/actions`)).body.items.filter((a: any) => a.kind === 'email');
+    expect(emails.map((a: any) => a.data.subject)).toEqual(['Re: Monitor flickers again', `Re: [#${number}] Monitor flickers`]);
+    expect((await s.admin.get(`/api/tickets?parentTicketId=${first.ticketId}`)).body.items).toHaveLength(1);
+
+    // Once the follow-up is closed, the next reply opens another.
+    await s.admin.post(`/api/tickets/${late.ticketId}/close`, {});
+    const after = await ingest(s, mailboxId, buildMail({ subject: 'Re: Monitor flickers once more', headers: { 'In-Reply-To': '<flicker-1@customer.example>' } }));
+    expect(after.ticketId).not.toBe(late.ticketId);
+    expect((await s.admin.get(`/api/tickets/${after.ticketId}`)).body).toMatchObject({ parentTicketId: first.ticketId, status: 'new' });
   });
 });
 
