@@ -153,6 +153,17 @@ describe('Datto RMM settings and test connection', () => {
     expect((await ruleNow()).conditions.map((c: any) => c.field)).toEqual(['from', 'subject']);
   });
 
+  it('trims spaces around the From Address, pasted ones included, before checking it', async () => {
+    const saved = await s.admin.put('/api/integrations/datto-rmm', { alerting: { fromAddress: ' alerts@example.com ' } });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+    expect(saved.body.alerting.fromAddress).toBe('alerts@example.com');
+    const rule = ((await s.admin.get('/api/email-rules')).body.items as any[]).find((r) => r.systemKey === 'datto-rmm-alerts');
+    expect(rule.conditions).toContainEqual({ field: 'from', operator: 'equals', value: 'alerts@example.com' });
+    const bad = await s.admin.put('/api/integrations/datto-rmm', { alerting: { fromAddress: ' not an address ' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/^body\.alerting\.fromAddress: /);
+  });
+
   it('a deleted alert mailbox does not block saving other settings; naming a missing one is still refused', async () => {
     const mailbox = await s.admin.post('/api/mailboxes', { name: 'Alerts (to delete)', kind: 'upload' });
     expect(mailbox.status).toBe(201);

@@ -58,10 +58,10 @@ export const settingsUpdateSchema = z.object({
   apiSecret: z.string().trim().min(1).max(500).optional(),
   alerting: z.object({
     mailboxId: z.number().int().positive().nullable().optional(),
-    fromAddress: z.union([
+    fromAddress: z.string().trim().pipe(z.union([
       z.email().max(254).refine((a) => a.split('@')[0]!.length <= 64, 'the part before @ is longer than 64 characters'),
       z.literal(''),
-    ]).optional(),
+    ])).optional(),
     defaultTicketTypeId: z.number().int().positive().nullable().optional(),
   }).optional(),
   siteImport: z.object({
