@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import iconv from 'iconv-lite';
+import libmime from 'libmime';
 import libqp from 'libqp';
 import { storableText } from '../db/storable-text.ts';
 
@@ -97,7 +98,8 @@ const legacyCharset = (charset: string | undefined) =>
 export function legacyHeaderText(raw: Buffer, name: string): string | null {
   const fields = rawHeaders(raw);
   const value = fields.find(([k]) => k === name)?.[1];
-  if (!value || !/[\x80-\xff]/.test(value) || value.includes('=?')) return null;
+  if (value?.includes('=?')) return legacyEncodedWords(value);
+  if (!value || !/[\x80-\xff]/.test(value)) return null;
   const bytes = Buffer.from(value, 'latin1');
   try {
     strictUtf8.decode(bytes);
@@ -106,6 +108,29 @@ export function legacyHeaderText(raw: Buffer, name: string): string | null {
     const charset = fields.find(([k]) => k === 'content-type')?.[1].match(/charset\s*=\s*"?([\w.:-]+)/i)?.[1];
     return iconv.decode(bytes, legacyCharset(charset));
   }
+}
+
+const ENCODED_WORD = /=\?([^?\s*]+)(\*[^?\s]*)?\?([bq])\?([^?\s]*)\?=/gi;
+
+/**
+ * Encoded words (RFC 2047) that say UTF-8, or a charset nobody knows, over bytes that are not UTF-8
+ * (the parser shows U+FFFD for them): each such word decoded as Windows-1252 instead; null when
+ * every word is fine.
+ */
+function legacyEncodedWords(value: string): string | null {
+  let repaired = false;
+  const words = value.replace(ENCODED_WORD, (word, charset: string, _lang: string | undefined, encoding: string, text: string) => {
+    if (legacyCharset(charset) === charset) return word;
+    const bytes = encoding.toLowerCase() === 'b' ? Buffer.from(text, 'base64') : libqp.decode(text.replace(/_/g, ' '));
+    try {
+      strictUtf8.decode(bytes);
+      return word;
+    } catch {
+      repaired = true;
+      return `=?windows-1252?${encoding}?${text}?=`;
+    }
+  });
+  return repaired ? libmime.decodeWords(words) : null;
 }
 
 /**

@@ -17,6 +17,13 @@ describe('header text the parser cannot read by itself', () => {
     expect((await parseMail(mail('Subject: =?iso-8859-1?q?caf=E9?=\r\n\r\nx\r\n'))).subject).toBe('café');
   });
 
+  it('reads an encoded word in a charset nobody knows, or not the charset it names, as Windows-1252', async () => {
+    const m = await parseMail(mail('From: =?x-unknown?Q?Ren=E9?= M <r@x.test>\r\nSubject: =?x-unknown?Q?caf=E9?= =?utf-8?Q?=E9t=E9?= =?utf-8?Q?ok_=E2=98=95?=\r\n\r\nx\r\n'));
+    expect(m.subject).toBe('caféétéok ☕');
+    expect(m.from).toEqual({ address: 'r@x.test', name: 'René M' });
+    expect((await parseMail(mail('Subject: =?utf-8?Q?genuine_=EF=BF=BD?=\r\n\r\nx\r\n'))).subject).toBe('genuine \uFFFD');
+  });
+
   it('drops NUL from what it keeps', async () => {
     const m = await parseMail(mail('From: "A\u0000B" <a@x.test>\r\nSubject: a\u0000b\r\nMessage-ID: <i\u0000d@x>\r\n\r\nt\u0000ext\r\n'));
     expect([m.subject, m.from?.name, m.messageId, m.text]).toEqual(['ab', 'AB', '<id@x>', 'text']);
