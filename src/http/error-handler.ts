@@ -38,6 +38,11 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
   if (code === '22021' || code === '22P05') {
     return send(reply, 400, { error: { code: 'validation_failed', message: 'Text must not contain NUL characters (\\u0000)' } });
   }
+  // PostgreSQL: a number too large for its column ("out of range for type integer"); ids are checked
+  // against that bound where they come in, this is the net for any other number.
+  if (code === '22003') {
+    return send(reply, 400, { error: { code: 'validation_failed', message: 'A number in the request is out of range' } });
+  }
   if (err.statusCode === 413 || code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return send(reply, 413, { error: { code: 'payload_too_large', message: 'The request body is larger than allowed' } });
   }

@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { recordId } from '../db/record-id.ts';
 
 /** A whole number as a path or query string writes it: decimal digits only ("0x10" and "1e3" are refused). */
 export const wholeNumber = () => z.string().trim().regex(/^-?\d{1,15}$/, 'expected a whole number').transform(Number);
-export const positiveId = () => wholeNumber().pipe(z.number().int().positive());
+export const positiveId = () => wholeNumber().pipe(recordId());
 
 /** Pieces of request and reply schemas every route shares. */
 export const idParams = z.object({ id: positiveId() });

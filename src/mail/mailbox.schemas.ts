@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordId } from '../db/record-id.ts';
 
 export const MAX_MESSAGE_BYTES = 50 * 1024 * 1024;
 
@@ -56,7 +57,7 @@ const imapInput = imapSettingsSchema.extend({ password: z.string().min(1).max(10
 );
 
 /** Settings to try before saving; without a password, the one stored for `mailboxId` is used. */
-export const imapTestSchema = z.strictObject({ imap: imapInput, mailboxId: z.number().int().positive().optional() });
+export const imapTestSchema = z.strictObject({ imap: imapInput, mailboxId: recordId().optional() });
 const common = { name: z.string().trim().min(1).max(200), enabled: z.boolean().default(true) };
 
 /** Create or full replace; on replace a missing IMAP password keeps the stored one. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { compileRuleRegex } from './safe-regex.ts';
+import { recordId } from '../db/record-id.ts';
 
 /** What an email rule looks at: the mailbox, the From address, To/Cc recipients, the subject or the text body. */
 export const conditionFields = ['from', 'to', 'cc', 'subject', 'body'] as const;
@@ -18,7 +19,7 @@ const textCondition = z.object({
 const mailboxCondition = z.object({
   field: z.literal('mailbox'),
   operator: z.literal('equals').default('equals'),
-  value: z.number().int().positive(),
+  value: recordId(),
 });
 
 /** One condition; `to` matches any To or Cc recipient, text comparisons ignore case. */
@@ -60,10 +61,10 @@ export type EmailRulePatch = z.infer<typeof emailRulePatchSchema>;
 
 /** Parameters of the core actions. */
 export const createTicketParamsSchema = z.object({
-  ticketTypeId: z.number().int().positive().optional(),
+  ticketTypeId: recordId().optional(),
   priority: z.number().int().min(1).max(4).optional(),
-  customerId: z.number().int().positive().optional(),
-  siteId: z.number().int().positive().optional(),
+  customerId: recordId().optional(),
+  siteId: recordId().optional(),
   /**
    * A regex with one capture group over the subject: mails whose captured key is the same are
    * added to the open ticket the first one made, instead of making a ticket each.
@@ -75,5 +76,5 @@ export const createTicketParamsSchema = z.object({
     else if (check.regex.groups === 0) ctx.addIssue({ code: 'custom', message: 'needs one capture group, e.g. Alert\\{([0-9a-f-]+)\\}' });
   }),
 }).strict();
-export const addToTicketParamsSchema = z.object({ ticketId: z.number().int().positive() }).strict();
+export const addToTicketParamsSchema = z.object({ ticketId: recordId() }).strict();
 export const ignoreParamsSchema = z.object({ reason: z.string().max(500).optional() }).strict();

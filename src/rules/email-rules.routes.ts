@@ -4,6 +4,7 @@ import { boolQuery, idParams } from '../http/schemas.ts';
 import type { HttpApp } from '../integrations/registry.ts';
 import { emailRuleActionSchema, emailRuleInputSchema, emailRulePatchSchema } from './email-rule.schemas.ts';
 import type { EmailRuleService } from './email-rule.service.ts';
+import { recordId } from '../db/record-id.ts';
 
 const ruleShape = z.object({
   id: z.number(), name: z.string(), position: z.number(), enabled: z.boolean(), match: z.enum(['all', 'any']),
@@ -28,7 +29,7 @@ export function emailRulesRoutes(app: HttpApp, rules: EmailRuleService) {
 
   app.post('/api/email-rules/reorder', {
     config: { access: 'admin' },
-    schema: { tags: ['email'], body: z.object({ ids: z.array(z.number().int().positive()).min(1).max(1000) }), response: { 200: listShape } },
+    schema: { tags: ['email'], body: z.object({ ids: z.array(recordId()).min(1).max(1000) }), response: { 200: listShape } },
   }, async (req) => ({ items: await rules.reorder(req.body.ids, actorOf(req)), nextCursor: null }));
 
   app.get('/api/email-rules/:id', { schema: { tags: ['email'], params: idParams, response: { 200: ruleShape } } },

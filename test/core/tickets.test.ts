@@ -149,6 +149,20 @@ describe('tickets API', () => {
       expect(r.status, id).toBe(400);
       expect(r.body.error.code).toBe('validation_failed');
     }
+    // Larger than any row's id (PostgreSQL's integer keys): refused where it comes in, on both databases.
+    const bigId = 3_000_000_000;
+    const tooLarge = [
+      await s.admin.get(`/api/tickets/${bigId}`),
+      await s.admin.get(`/api/tickets?customerId=${bigId}`),
+      await s.admin.post('/api/tickets', { summary: 'x', customerId: bigId }),
+      await s.admin.post('/api/email-rules', { name: 'huge', conditions: [{ field: 'mailbox', operator: 'equals', value: bigId }], actions: [{ type: 'ignore', params: {} }] }),
+      await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: bigId } }),
+      await s.admin.get(`/api/integrations/datto-rmm/alerts?ticketId=${bigId}`),
+    ];
+    for (const r of tooLarge) {
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body.error.message).toMatch(/no record has an id above 2147483647/);
+    }
     expect((await s.admin.get('/api/tickets?limit=1e1')).status).toBe(400);
     expect((await s.admin.get(`/api/tickets?customerId=0x${contoso.id.toString(16)}`)).status).toBe(400);
     expect((await s.admin.get(`/api/tickets?customerId=${contoso.id}&limit=5`)).status).toBe(200);

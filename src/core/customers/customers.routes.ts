@@ -3,6 +3,7 @@ import type { HttpApp } from '../../integrations/registry.ts';
 import { actorOf } from '../../http/auth.ts';
 import { boolQuery, idParams, pageOf, pageQuery, positiveId } from '../../http/schemas.ts';
 import type { CustomerService } from './customer.service.ts';
+import { recordId } from '../../db/record-id.ts';
 
 const customerShape = z.object({
   id: z.number(), name: z.string(), mainSiteId: z.number().nullable(), hasMainSite: z.boolean(), isTopLevel: z.boolean(),
@@ -33,7 +34,7 @@ export function customersRoutes(app: HttpApp, customers: CustomerService) {
   app.patch('/api/customers/:id', {
     schema: {
       tags: ['customers'], params: idParams,
-      body: z.object({ name: name.optional(), mainSiteId: z.number().int().positive().nullable().optional(), isTopLevel: z.boolean().optional() }),
+      body: z.object({ name: name.optional(), mainSiteId: recordId().nullable().optional(), isTopLevel: z.boolean().optional() }),
       response: { 200: customerShape },
     },
   }, async (req) => customers.update(req.params.id, req.body, actorOf(req)));

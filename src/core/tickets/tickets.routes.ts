@@ -4,6 +4,7 @@ import { actorOf } from '../../http/auth.ts';
 import { idParams, pageOf, pageQuery, positiveId, wholeNumber } from '../../http/schemas.ts';
 import type { TicketService } from './ticket.service.ts';
 import type { TicketTypeService } from './ticket-type.service.ts';
+import { recordId } from '../../db/record-id.ts';
 
 const status = z.enum(['new', 'in_progress', 'waiting', 'closed']);
 const source = z.enum(['email', 'webhook', 'api', 'web', 'reconcile']);
@@ -68,8 +69,8 @@ export function ticketsRoutes(app: HttpApp, tickets: TicketService, types: Ticke
       tags: ['tickets'],
       body: z.object({
         summary: z.string().trim().min(1).max(500), details: z.string().max(100_000).optional(), priority: priority.optional(),
-        ticketTypeId: z.number().int().positive().optional(), customerId: z.number().int().positive().nullable().optional(),
-        siteId: z.number().int().positive().nullable().optional(), assetId: z.number().int().positive().nullable().optional(),
+        ticketTypeId: recordId().optional(), customerId: recordId().nullable().optional(),
+        siteId: recordId().nullable().optional(), assetId: recordId().nullable().optional(),
         source: z.enum(['api', 'web']).default('api'),
       }),
       response: { 201: ticketShape },
@@ -83,9 +84,9 @@ export function ticketsRoutes(app: HttpApp, tickets: TicketService, types: Ticke
       tags: ['tickets'], params: idParams,
       body: z.object({
         summary: z.string().trim().min(1).max(500).optional(), details: z.string().max(100_000).optional(), status: status.optional(),
-        priority: priority.optional(), ticketTypeId: z.number().int().positive().optional(),
-        customerId: z.number().int().positive().nullable().optional(), siteId: z.number().int().positive().nullable().optional(),
-        assetId: z.number().int().positive().nullable().optional(),
+        priority: priority.optional(), ticketTypeId: recordId().optional(),
+        customerId: recordId().nullable().optional(), siteId: recordId().nullable().optional(),
+        assetId: recordId().nullable().optional(),
       }),
       response: { 200: ticketShape },
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordId } from '../../db/record-id.ts';
 
 export const MODULE_KEY = 'datto-rmm';
 
@@ -35,13 +36,13 @@ export const storedSettingsSchema = z.object({
   apiUrl: z.string().default(''),
   apiKey: z.string().default(''),
   alerting: z.object({
-    mailboxId: z.number().int().positive().nullable().default(null),
+    mailboxId: recordId().nullable().default(null),
     fromAddress: z.string().default(''),
-    defaultTicketTypeId: z.number().int().positive().nullable().default(null),
+    defaultTicketTypeId: recordId().nullable().default(null),
   }).prefault({}),
   siteImport: z.object({
     mode: z.enum(['customerPerSite', 'topLevelCustomer']).default('customerPerSite'),
-    topLevelCustomerId: z.number().int().positive().nullable().default(null),
+    topLevelCustomerId: recordId().nullable().default(null),
     /** Minutes between scheduled imports; 0 turns the schedule off. */
     scheduleMinutes: z.number().int().min(0).max(7 * 24 * 60).default(60),
   }).prefault({}),
@@ -57,16 +58,16 @@ export const settingsUpdateSchema = z.object({
   apiKey: z.string().trim().max(500).optional(),
   apiSecret: z.string().trim().min(1).max(500).optional(),
   alerting: z.object({
-    mailboxId: z.number().int().positive().nullable().optional(),
+    mailboxId: recordId().nullable().optional(),
     fromAddress: z.string().trim().pipe(z.union([
       z.email().max(254).refine((a) => a.split('@')[0]!.length <= 64, 'the part before @ is longer than 64 characters'),
       z.literal(''),
     ])).optional(),
-    defaultTicketTypeId: z.number().int().positive().nullable().optional(),
+    defaultTicketTypeId: recordId().nullable().optional(),
   }).optional(),
   siteImport: z.object({
     mode: z.enum(['customerPerSite', 'topLevelCustomer']).optional(),
-    topLevelCustomerId: z.number().int().positive().nullable().optional(),
+    topLevelCustomerId: recordId().nullable().optional(),
     scheduleMinutes: z.number().int().min(0).max(7 * 24 * 60).optional(),
   }).optional(),
   assetImport: z.object({ enabled: z.boolean().optional() }).optional(),

@@ -8,14 +8,15 @@ import { NotFoundError, UnprocessableError } from '../../../errors.ts';
 import type { DattoContext } from '../module-part.ts';
 import { presentWindow } from './alert-presenter.ts';
 import { deleteWindow, findWindow, insertWindow, listWindows, updateWindow, type MaintenanceWindowRow } from './maintenance-window.repository.ts';
+import { recordId } from '../../../db/record-id.ts';
 
 const isoTime = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString());
 
 /** Exactly one of customerId and siteId: a window covers a whole customer or one site. */
 export const windowInputSchema = z.object({
   name: z.string().trim().min(1).max(200),
-  customerId: z.number().int().positive().nullable().optional(),
-  siteId: z.number().int().positive().nullable().optional(),
+  customerId: recordId().nullable().optional(),
+  siteId: recordId().nullable().optional(),
   startsAt: isoTime,
   endsAt: isoTime,
 });

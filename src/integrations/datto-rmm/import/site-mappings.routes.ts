@@ -3,6 +3,7 @@ import type { HttpApp } from '../../registry.ts';
 import { actorOf } from '../../../http/auth.ts';
 import { boolQuery, pageOf, pageQuery } from '../../../http/schemas.ts';
 import type { SiteMappingService } from './site-mapping.service.ts';
+import { recordId } from '../../../db/record-id.ts';
 
 const base = '/api/integrations/datto-rmm/site-mappings';
 
@@ -38,7 +39,7 @@ export function siteMappingsRoutes(app: HttpApp, mappings: SiteMappingService) {
       tags: ['datto-rmm'],
       summary: 'Link a Datto site to any site (its customer needs a main site), or unlink it with null; imports keep links made here',
       params: uidParams,
-      body: z.object({ siteId: z.number().int().positive().nullable() }),
+      body: z.object({ siteId: recordId().nullable() }),
       response: { 200: siteMappingShape },
     },
   }, async (req) => mappings.setLink(req.params.dattoSiteUid, req.body.siteId, actorOf(req)));
