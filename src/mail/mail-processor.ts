@@ -160,6 +160,9 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
       if (def.afterCommit) after.push(() => def.afterCommit!());
       done.push(describe(r));
       if (r.outcome === 'ignored') {
+        // "Ignore" after an action that wrote to a ticket (rules saved before such rules were refused)
+        // ends the rule, but the mail is on that ticket: processed, so a replay cannot add it twice.
+        if (ticketId !== null) return { state: 'processed', rule, ticketId, reason: done.join('; '), after, outcome };
         return { state: 'ignored', rule, ticketId, reason: done.join('; '), after, outcome: 'ignored' };
       }
       ticketId = r.ticketId;

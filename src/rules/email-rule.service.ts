@@ -103,6 +103,14 @@ export function createEmailRuleService(db: Database, actions: () => RuleActionDe
   /** Each action names a known type and carries the parameters that type accepts. */
   const checkActions = (list: EmailRuleAction[]): EmailRuleAction[] => {
     const known = new Map(actions().map((a) => [a.type, a]));
+    if (list.length > 1) {
+      const i = list.findIndex((a) => a.type === 'ignore');
+      if (i !== -1) {
+        throw UnprocessableError.forFields('ignore_with_other_actions', [
+          { field: `actions.${i}.type`, message: 'Ignore ends the rule: it cannot be combined with other actions' },
+        ]);
+      }
+    }
     return list.map((a, i) => {
       const def = known.get(a.type);
       if (!def) {

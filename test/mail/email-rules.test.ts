@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { buildMail, createMailbox, ingest } from '../support/mail-helpers.ts';
+import { buildMail, createMailbox, ingest, storeRuleUnchecked } from '../support/mail-helpers.ts';
 import { ensureSystemRule, updateSystemRule } from '../../src/rules/email-rule.service.ts';
 
 describe('email rules', () => {
@@ -241,6 +241,25 @@ describe('email rules', () => {
     // The tag at the end of a subject longer than what a regex sees is still found by contains.
     const tagged = await ingest(s, mailboxId, buildMail({ subject: `Event log: ${'x'.repeat(12_000)} - Alert{0123abcd-0000-4000-8000-000000000001}` }));
     expect(tagged).toMatchObject({ state: 'processed', ruleName: 'Tagged' });
+  });
+
+  it('"ignore" is refused beside other actions; a rule stored with one before ignores nothing it already put on a ticket', async () => {
+    await clear();
+    const mixed = await s.admin.post('/api/email-rules', { name: 'Both', actions: [{ type: 'create-ticket' }, { type: 'ignore' }] });
+    expect(mixed.status).toBe(422);
+    expect(mixed.body.error).toEqual({
+      code: 'ignore_with_other_actions', message: 'actions.1.type: Ignore ends the rule: it cannot be combined with other actions',
+      details: [{ field: 'actions.1.type', message: 'Ignore ends the rule: it cannot be combined with other actions' }],
+    });
+    const id = await storeRuleUnchecked(s.ctx.db, {
+      name: 'Stored before', conditions: [{ field: 'subject', operator: 'contains', value: 'make and ignore' }],
+      actions: [{ type: 'create-ticket', params: {} }, { type: 'ignore', params: {} }],
+    });
+    const m = await ingest(s, mailboxId, buildMail({ subject: 'make and ignore' }));
+    expect(m).toMatchObject({ state: 'processed', ruleId: id, ticketId: expect.any(Number) });
+    expect((await s.admin.post(`/api/inbound-messages/${m.id}/replay`)).status).toBe(409);
+    const history = (await s.admin.get(`/api/tickets/${m.ticketId}/actions`)).body.items.filter((a: { kind: string }) => a.kind === 'email');
+    expect(history).toHaveLength(1);
   });
 
   it('adds to an existing ticket by id, and groups by a subject key', async () => {
