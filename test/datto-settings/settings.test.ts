@@ -182,6 +182,21 @@ describe('Datto RMM settings and test connection', () => {
     expect((await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: null } })).status).toBe(200);
   });
 
+  it('a deleted "Datto RMM Alerts" rule stays deleted through other saves; changing the alerting settings brings it back', async () => {
+    const ruleNow = async () => ((await s.admin.get('/api/email-rules')).body.items as any[]).find((r) => r.systemKey === 'datto-rmm-alerts');
+    expect((await s.admin.put('/api/integrations/datto-rmm', { alerting: { mailboxId: null, fromAddress: 'rmm@alerts.example.test' } })).status).toBe(200);
+    const rule = await ruleNow();
+    expect((await s.admin.delete(`/api/email-rules/${rule.id}?force=true`)).status).toBe(204);
+
+    for (const change of [{ policies: { reopenWindowHours: 6 } }, { enabled: false }, { alerting: { fromAddress: 'rmm@alerts.example.test' } }]) {
+      const saved = await s.admin.put('/api/integrations/datto-rmm', change);
+      expect(saved.status, JSON.stringify(saved.body)).toBe(200);
+      expect(await ruleNow(), JSON.stringify(change)).toBeUndefined();
+    }
+    expect((await s.admin.put('/api/integrations/datto-rmm', { alerting: { fromAddress: 'noc@alerts.example.test' } })).status).toBe(200);
+    expect((await ruleNow()).conditions).toContainEqual({ field: 'from', operator: 'equals', value: 'noc@alerts.example.test' });
+  });
+
   it('rotates the webhook token', async () => {
     const before = (await s.admin.get('/api/integrations/datto-rmm')).body.webhookUrl;
     const after = (await s.admin.post('/api/integrations/datto-rmm/webhook-token')).body.webhookUrl;

@@ -214,7 +214,7 @@ export function EmailRulePage({ id }: { id: number | null }) {
   const remove = useAction(async () => {
     const r = rule.data!;
     const system = !!r.systemKey;
-    if (!window.confirm(system ? `“${r.name}” belongs to an integration. Deleting it stops that integration from making tickets from e-mail until its settings are saved again. Delete anyway?` : `Delete the rule “${r.name}”?`)) return;
+    if (!window.confirm(system ? `“${r.name}” belongs to an integration. Deleting it stops that integration from making tickets from e-mail until its e-mail settings are changed. Delete anyway?` : `Delete the rule “${r.name}”?`)) return;
     await api.del(`/api/email-rules/${r.id}${system ? '?force=true' : ''}`);
     toast(`Rule “${r.name}” deleted`);
     navigate('/config/email/rules', { replace: true, force: true });

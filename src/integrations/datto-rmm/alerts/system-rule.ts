@@ -30,8 +30,8 @@ function follow(c: EmailRuleCondition, was: DattoSettings['alerting'], now: Datt
 
 /**
  * Saving the alerting settings creates the "Datto RMM Alerts" rule once. It is then the user's: it
- * can be edited, reordered or disabled like any rule. A later change of mailbox or From Address is
- * carried into the condition that still says what Relaydesk wrote there, and into no other.
+ * can be edited, reordered, disabled or deleted like any rule. A later change of mailbox or From
+ * Address is carried into the condition that still says what Relaydesk wrote there, and into no other.
  */
 export async function syncSystemRule(trx: Tx, settings: DattoSettings, before: DattoSettings): Promise<void> {
   const a = settings.alerting;
@@ -43,6 +43,9 @@ export async function syncSystemRule(trx: Tx, settings: DattoSettings, before: D
     }
     return;
   }
+  const alertingChanged = (['mailboxId', 'fromAddress', 'defaultTicketTypeId'] as const).some((k) => a[k] !== before.alerting[k]);
+  // Deleted by the user: only a change of the alerting settings brings it back, not a save of anything else.
+  if (!alertingChanged && !(await systemRuleExists(trx, SYSTEM_RULE_KEY))) return;
   const rule = await ensureSystemRule(trx, {
     systemKey: SYSTEM_RULE_KEY, name: SYSTEM_RULE_NAME, match: 'all', conditions: conditionsFor(a), actions: [{ type: ALERT_ACTION, params: {} }],
     // Monitoring alerts are machine mail (often Auto-Submitted: auto-generated); the From condition keeps this narrow.
