@@ -131,6 +131,31 @@ describe('alert lifecycle policies', () => {
     await env.configure({ policies: { storm: { threshold: 10 } } });
   });
 
+  it('storm control with e-mail alerts read out of order: the one read last joins the storm a later one started', async () => {
+    await env.configure({ policies: { storm: { enabled: true, scope: 'device', threshold: 2, windowMinutes: 10 } } });
+    const alerts = [0, 1, 2, 3].map(() => emulatorAlert(env.emu, { deviceUid: device(8).uid }));
+    const [a1, a2, a3, a4] = alerts.map((a) => a.alertUid) as [string, string, string, string];
+    for (const uid of [a1, a2]) {
+      expect((await env.mail(alertMail({ uid }))).state).toBe('processed');
+      await enriched(uid);
+    }
+    // The third alert's read is slow, so the fourth, which arrived after it, is read first and starts the storm.
+    env.emu.faults.slow(2_000, { path: `/api/v2/alert/${a3}`, count: 1 });
+    for (const uid of [a3, a4]) expect((await env.mail(alertMail({ uid }))).state).toBe('processed');
+    await enriched(a4);
+    const started = await env.alert(a4);
+    expect(started.heldReason).toBe('storm');
+    expect((await enriched(a3)).enrichedAt).toBeTruthy();
+    await eventually(async () => (await env.alert(a3)).heldReason === 'storm');
+    expect((await env.alert(a3)).ticketId).toBe(started.ticketId);
+    const own = [(await env.alert(a1)).ticketId, (await env.alert(a2)).ticketId];
+    expect(own).not.toContain(started.ticketId);
+    const storms = (await env.api.get('/api/tickets?limit=200')).body.items
+      .filter((t: { summary: string }) => t.summary === `Alert storm on ${device(8).hostname}`);
+    expect(storms.map((t: { id: number }) => t.id)).toEqual([started.ticketId]);
+    await env.configure({ policies: { storm: { threshold: 10 } } });
+  });
+
   it('maintenance window: alerts are stored and listed but open no ticket; those still open at the end are ticketed then', async () => {
     const mapping = await siteOf(3);
     const created = await env.api.post('/api/integrations/datto-rmm/maintenance-windows', {

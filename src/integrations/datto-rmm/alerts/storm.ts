@@ -86,6 +86,13 @@ export async function stormFor(
   }
   const count = await countRecentAlerts(trx, policy.scope, key, since, arrived);
   if (count <= policy.threshold) return null;
+  // Enrichment reads alerts in any order: a storm a later alert started, within this alert's window,
+  // is the one this alert would have started on arrival.
+  const until = new Date(at.getTime() + policy.windowMinutes * 60_000).toISOString();
+  if (latest && latest.ticket_id !== null && latest.ticket_status !== 'closed' && latest.started_at > arrived && latest.started_at <= until) {
+    await countStormAlert(trx, memo, latest, at);
+    return { storm: latest, started: false };
+  }
 
   const label = policy.scope === 'device' ? (row.device_name ?? targets.deviceName ?? key) : (targets.siteName ?? row.site_name ?? key);
   const earlier = (await recentAlertTickets(trx, policy.scope, key, since, arrived, EARLIER_TICKETS_LISTED))
