@@ -131,6 +131,11 @@ describeBrowser('usability: mailboxes, email rules and Datto RMM settings', () =
 
     await link.click();
     await page.getByRole('heading', { name: 'Printer down' }).waitFor();
+    // The e-mail in the history is the sender's, with its addressees.
+    const email = page.locator('li.history-item', { has: page.locator('.email-head') });
+    await email.waitFor();
+    expect(await email.locator('.history-who').textContent()).toBe('Pat Customer');
+    expect(await email.locator('.email-head').innerText()).toMatch(/From\s+Pat Customer <pat@customer\.example>\s+To\s+help@desk\.example\s+Subject\s+Printer down/);
   });
 
   it('a refused save names fields as the form does, and marks them', async () => {

@@ -72,21 +72,25 @@ function FieldChanges({ data, fallback }: { data: unknown; fallback: string }) {
   );
 }
 
+type EmailData = { from?: string | null; fromName?: string | null; subject?: string | null; to?: string[]; cc?: string[]; date?: string | null };
+
+const sender = (d: EmailData) => (d.fromName ? `${d.fromName} <${d.from}>` : d.from);
+
 function EmailHeader({ data }: { data: unknown }) {
-  const d = data as { from?: string | null; fromName?: string | null; subject?: string | null; to?: string[] } | null;
+  const d = data as EmailData | null;
   if (!d || (!d.from && !d.subject)) return null;
+  const row = (label: string, value: ReactNode) => (
+    <div>
+      <span className="muted">{label}</span> {value}
+    </div>
+  );
   return (
     <div className="email-head">
-      {d.from && (
-        <div>
-          <span className="muted">From</span> {d.fromName ? `${d.fromName} <${d.from}>` : d.from}
-        </div>
-      )}
-      {d.subject && (
-        <div>
-          <span className="muted">Subject</span> <strong>{d.subject}</strong>
-        </div>
-      )}
+      {d.from && row('From', sender(d))}
+      {!!d.to?.length && row('To', d.to.join(', '))}
+      {!!d.cc?.length && row('Cc', d.cc.join(', '))}
+      {d.date && row('Date', formatDateTime(d.date))}
+      {d.subject && row('Subject', <strong>{d.subject}</strong>)}
     </div>
   );
 }
@@ -105,7 +109,9 @@ function StatusChange({ data, fallback }: { data: unknown; fallback: string }) {
 
 export function HistoryItem({ action }: { action: TicketAction }) {
   const kind = kindOf(action);
-  const who = action.agentName ?? (action.agentId ? `Agent ${action.agentId}` : 'Relaydesk');
+  const mail = action.kind === 'email' ? (action.data as EmailData | null) : null;
+  // An e-mail is the sender's words, whoever filed it.
+  const who = (mail?.from && (mail.fromName || mail.from)) || action.agentName || (action.agentId ? `Agent ${action.agentId}` : 'Relaydesk');
   let body: ReactNode;
   if (action.kind === 'status_change') body = <StatusChange data={action.data} fallback={action.body} />;
   else if (action.kind === 'field_change') body = <FieldChanges data={action.data} fallback={action.body} />;
