@@ -86,6 +86,12 @@ export function createMailboxService(db: Database, secretBox: SecretBox, opts: {
         const stored = await this.runtime(input.mailboxId);
         if (!stored) throw new NotFoundError('Mailbox', input.mailboxId);
         if (!stored.imap) throw new UnprocessableError('not_imap', `mailboxId: mailbox ${input.mailboxId} is not an IMAP mailbox, so it has no password to use`);
+        // The stored password goes only to the server and user it was saved for, never to a host typed since.
+        const same = stored.imap.host.toLowerCase() === input.imap.host.toLowerCase() && stored.imap.username === input.imap.username;
+        if (!password && stored.imap.password && !same) {
+          throw new UnprocessableError('password_required',
+            'imap.password: enter the password to test another server or user; the saved one is only sent to the server it was saved for');
+        }
         password ||= stored.imap.password ?? undefined;
       }
       if (!password) throw new UnprocessableError('password_required', 'imap.password: enter the password to test the connection');

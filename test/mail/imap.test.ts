@@ -47,6 +47,12 @@ describe.skipIf(!!skip)('IMAP receiver against a real dovecot', () => {
     const stored = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, password: undefined }, mailboxId });
     expect(stored.status, JSON.stringify(stored.body)).toBe(200);
     expect(stored.body.afterStore).toBe('flag');
+    // …but only to the server and user it was saved for.
+    for (const other of [{ host: 'localhost' }, { username: 'someone-else' }]) {
+      const elsewhere = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, ...other, password: undefined }, mailboxId });
+      expect(elsewhere.status).toBe(422);
+      expect(elsewhere.body.error).toMatchObject({ code: 'password_required', message: expect.stringMatching(/only sent to the server it was saved for/) });
+    }
 
     const wrong = await s.admin.post('/api/mailboxes/test-imap', { imap: { ...imap, password: 'not-the-password' } });
     expect(wrong.status).toBe(422);
