@@ -24,6 +24,8 @@ describe('alert uid in a subject', () => {
   it('makes the summary without the tag, forward prefixes and a dangling separator', () => {
     expect(alertSummaryOf(`FW: Fwd: Alert on device: 10.0.0.1, reason Disk full - Alert{${UID}}`, UID)).toBe('Alert on device: 10.0.0.1, reason Disk full');
     expect(alertSummaryOf(`Alert{${UID}}`, UID)).toBe(`Datto RMM alert ${UID}`);
+    // A second tag is not Datto's format: it stays in the summary, so the alert it names is not lost from sight.
+    expect(alertSummaryOf(`Disk full - Alert{${UID}} and Alert{${UID.replace('a', 'b')}}`, UID)).toBe(`Disk full - and Alert{${UID.replace('a', 'b')}}`);
   });
 });
 

@@ -11,7 +11,8 @@ export function canonicalAlertUid(text: string): string | null {
 }
 
 const TAG = /alert\s*\{([^{}]*)\}/i;
-const TAG_GLOBAL = /\s*alert\s*\{[^{}]*\}\s*/gi;
+// Only the tag the uid was read from: a second one (not Datto's format) stays visible in the summary.
+const FIRST_TAG = /\s*alert\s*\{[^{}]*\}\s*/i;
 
 export type SubjectTag = { found: false } | { found: true; uid: string | null; raw: string };
 
@@ -24,10 +25,10 @@ export function alertTagOf(subject: string): SubjectTag {
 
 const FORWARD_PREFIX = /^\s*(?:(?:fwd?|fw|wg|tr|rv)\s*:\s*)+/i;
 
-/** The ticket summary of an alert e-mail: the subject without the tag, forward prefixes and dangling separators. */
+/** The ticket summary of an alert e-mail: the subject without its (first) tag, forward prefixes and dangling separators. */
 export function alertSummaryOf(subject: string, uid: string): string {
   const text = subject
-    .replace(TAG_GLOBAL, ' ')
+    .replace(FIRST_TAG, ' ')
     .replace(FORWARD_PREFIX, '')
     .replace(/\s+/g, ' ')
     .replace(/[\s\-–—:|]+$/, '')
