@@ -96,6 +96,9 @@ export function createMailTicketing(tickets: TicketService) {
       await tickets.updateIn(trx, ticketId, { status: 'in_progress' }, actor, 'email');
       return append(trx, ticketId, mail, `${how}; reopened`);
     }
+    // Two replies to the old ticket processed at once (PostgreSQL lanes) must not open two follow-ups:
+    // the row write waits for the other's commit, after which its follow-up is found. SQLite has one writer.
+    await rawQuery(trx, 'update tickets set updated_at = updated_at where id = ?', [ticketId]);
     const followUp = await findOpenFollowUp(trx, ticketId);
     if (followUp) return append(trx, followUp, mail, `${how}; ticket #${ticketId} was closed over 7 days ago, added to its follow-up`);
     const made = await create(trx, mail, opts, ticketId);

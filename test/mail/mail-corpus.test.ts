@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { buildMail, createMailbox, ingest, SAMPLES_DIR } from '../support/mail-helpers.ts';
+import { createMailTicketing } from '../../src/mail/mail-ticketing.ts';
+import { parseMail } from '../../src/mail/mail-parser.ts';
 
 type Expect = {
   state: 'processed' | 'ignored' | 'failed'; rule?: string | null; outcome?: 'created' | 'added'; summary?: string; priority?: number;
@@ -145,6 +147,32 @@ describe('the mail corpus (test/data/mail/expected.json)', () => {
     const after = await ingest(s, mailboxId, buildMail({ subject: 'Re: Monitor flickers once more', headers: { 'In-Reply-To': '<flicker-1@customer.example>' } }));
     expect(after.ticketId).not.toBe(late.ticketId);
     expect((await s.admin.get(`/api/tickets/${after.ticketId}`)).body).toMatchObject({ parentTicketId: first.ticketId, status: 'new' });
+  });
+
+  it('two replies to a long-closed ticket worked at the same moment open one follow-up', async () => {
+    const old = await ingest(s, mailboxId, buildMail({ subject: 'Backup failed', messageId: '<backup-1@customer.example>' }));
+    await s.admin.post(`/api/tickets/${old.ticketId}/close`, {});
+    await s.ctx.db.updateTable('tickets').set({ closed_at: new Date(Date.now() - 8 * 24 * 3600_000).toISOString() }).where('id', '=', old.ticketId).execute();
+    const ticketing = createMailTicketing(s.ctx.services.tickets);
+    const reply = async (subject: string) => ({ ...(await parseMail(buildMail({ subject }))), inboundMessageId: old.id, mailboxId });
+    const [a, b] = [await reply('Re: Backup failed'), await reply('Re: Backup failed again')];
+
+    // The first holds its transaction open after writing; the second runs meanwhile (on PostgreSQL at once, on SQLite after it).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const first = s.ctx.db.transaction().execute(async (trx) => {
+      const r = await ticketing.addMailToTicket(trx, old.ticketId!, a, 'reply');
+      await held;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = s.ctx.db.transaction().execute((trx) => ticketing.addMailToTicket(trx, old.ticketId!, b, 'reply'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    release();
+    const [r1, r2] = await Promise.all([first, second]);
+    expect(r1).toMatchObject({ outcome: 'ticket_created' });
+    expect(r2).toMatchObject({ outcome: 'ticket_updated', ticketId: (r1 as { ticketId: number }).ticketId });
+    expect((await s.admin.get(`/api/tickets?parentTicketId=${old.ticketId}`)).body.items).toHaveLength(1);
   });
 });
 
