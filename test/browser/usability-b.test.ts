@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { alertMail, emulatorAlert } from '../datto-alerts/alerts-env.ts';
 import { startDattoEmulator, type DattoEmulator } from '../datto-emulator/index.ts';
 import { freePort } from '../support/mail-helpers.ts';
-import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
+import { ADMIN, eventually, startTestServer, type TestServer } from '../support/test-server.ts';
 import { describeBrowser, ensureWebBuilt, here, nav, noSideScroll, openBrowser, screenshot, signIn, type Browser } from './browser.ts';
 
 const windowFactor = 60;
@@ -323,7 +324,7 @@ describeBrowser('usability: mailboxes, email rules and Datto RMM settings', () =
     expect(b.dialogs).toHaveLength(4);
   });
 
-  it('Reconcile now says what it found in Datto RMM', async () => {
+  it('Reconcile now says what it found in Datto RMM; alerts from unmapped sites have a view of their own', async () => {
     const { page } = b;
     await open(`/config/integrations/datto-rmm#datto-alerts`);
     const alerts = page.locator('#datto-alerts');
@@ -334,6 +335,19 @@ describeBrowser('usability: mailboxes, email rules and Datto RMM settings', () =
     expect(await line.textContent()).toMatch(new RegExp(`^${openInDatto} open in Datto: \\d+ new tickets?, \\d+ older than the 24 h look-back, \\d+ resolved`));
     await page.locator('.toast', { hasText: `${openInDatto} open in Datto` }).waitFor();
     await screenshot(page, 'usability-reconcile');
+
+    // No site is imported here: an alert e-mail, once read from Datto, comes from an unmapped site. The view lists it and says what to do.
+    const raised = emulatorAlert(emu);
+    expect((await server.admin.post(`/api/mailboxes/${uploadId}/messages`, Buffer.from(alertMail({ uid: raised.alertUid, from: FROM })), { contentType: 'message/rfc822' })).status).toBe(202);
+    await eventually(async () => (await server.admin.get(`/api/integrations/datto-rmm/alerts/${raised.alertUid}`)).body.enrichedAt, 15_000);
+    const fromUnmapped = (await server.admin.get('/api/integrations/datto-rmm/alerts?unmappedSite=true&limit=200')).body.items.map((a: { alertUid: string }) => a.alertUid);
+    expect(fromUnmapped).toContain(raised.alertUid);
+    await open(`/config/integrations/datto-rmm#datto-alerts`);
+    const tab = alerts.getByRole('button', { name: /^From unmapped sites/ });
+    await expect.poll(async () => (await tab.locator('.tab-count').textContent())?.trim(), { timeout: 10_000 }).toBe(String(fromUnmapped.length));
+    await tab.click();
+    await alerts.getByText(/no Relaydesk site is mapped to/).waitFor();
+    await alerts.locator('tbody tr', { hasText: raised.alertUid }).waitFor();
   });
 
   it('navigation: no dead breadcrumbs, no stray active item, mailbox names look like links', async () => {

@@ -69,6 +69,14 @@ describe('alert lifecycle policies', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0].body).toContain(d.siteUid);
     expect(notes[0].body).toMatch(/Map it under Datto RMM > Site mappings/);
+    // The alerts list finds alerts from unmapped sites, and counts them.
+    const unmappedAlerts = async (value: boolean) => (await env.api.get(`/api/integrations/datto-rmm/alerts?unmappedSite=${value}&limit=200`)).body;
+    const fromUnmapped = await unmappedAlerts(true);
+    expect(fromUnmapped.items.map((a: { alertUid: string }) => a.alertUid)).toEqual([alert.alertUid]);
+    expect(fromUnmapped.counters.fromUnmappedSites).toBe(1);
+    const others = (await unmappedAlerts(false)).items.map((a: { alertUid: string }) => a.alertUid);
+    expect(others.length).toBeGreaterThan(0);
+    expect(others).not.toContain(alert.alertUid);
 
     // Mapping the site again places the open ticket: customer, site and asset, with a note.
     const relink = await env.api.put(`/api/integrations/datto-rmm/site-mappings/${d.siteUid}`, { siteId: mapped.siteId });
@@ -77,6 +85,7 @@ describe('alert lifecycle policies', () => {
     expect(placed).toMatchObject({ customerId: mapped.customerId, siteId: mapped.siteId });
     expect(placed.assetId).not.toBeNull();
     expect((await env.actions(ticket.id)).some((a) => a.data?.mapped === true && a.body.includes('is now mapped'))).toBe(true);
+    expect((await unmappedAlerts(true)).items).toEqual([]);
     // A ticket closed meanwhile, or one that has a customer, is left alone: only open tickets without one are placed.
     expect((await env.api.put(`/api/integrations/datto-rmm/site-mappings/${d.siteUid}`, { siteId: null })).status).toBe(200);
     expect((await env.ticket(ticket.id)).customerId).toBe(mapped.customerId);

@@ -112,6 +112,7 @@ export type AlertCounters = {
   storms: number;
   resolvePending: number;
   resolveFailed: number;
+  fromUnmappedSites: number;
 };
 
 export type SyncStatus = {

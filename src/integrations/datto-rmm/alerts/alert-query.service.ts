@@ -9,7 +9,7 @@ import { presentDelivery } from './alert-presenter.ts';
 /** Reading alert links for the API: the list with its counters, one alert, the alerts of a ticket. */
 export function createAlertQueries(db: Database) {
   return {
-    async list(q: { ticketId?: number; resolveState?: ResolveState; dattoState?: DattoState; heldReason?: string; cursor?: string; limit: number }) {
+    async list(q: { ticketId?: number; resolveState?: ResolveState; dattoState?: DattoState; heldReason?: string; unmappedSite?: boolean; cursor?: string; limit: number }) {
       const c = decodeCursor(q.cursor);
       const rows = await listAlerts(db, { ...q, beforeId: c?.id, limit: q.limit + 1 });
       const page = toPage(rows, q.limit, presentAlert, (r) => ({ id: r.id }));
@@ -23,6 +23,7 @@ export function createAlertQueries(db: Database) {
           storms: counters.storms,
           resolvePending: counters.resolve.pending ?? 0,
           resolveFailed: counters.resolve.failed ?? 0,
+          fromUnmappedSites: counters.unmappedSite,
         },
       };
     },

@@ -1,6 +1,6 @@
-import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { Dialect, Executor, Tx } from '../../../db/database.ts';
-import type { DattoAlertsTable, DattoAlertStormsTable } from '../../../db/schema.ts';
+import type { DattoAlertsTable, DattoAlertStormsTable, DB } from '../../../db/schema.ts';
 import type { TicketRow } from '../../../core/tickets/ticket.repository.ts';
 import { cachedQuery } from '../../../db/cached-query.ts';
 
@@ -156,11 +156,19 @@ export const heldForMaintenance = (exec: Executor, afterId: number, limit: numbe
     .orderBy('id').limit(limit).execute();
 
 export type AlertFilter = {
-  ticketId?: number; resolveState?: ResolveState; dattoState?: DattoState; heldReason?: string; beforeId?: number; limit: number;
+  ticketId?: number; resolveState?: ResolveState; dattoState?: DattoState; heldReason?: string; unmappedSite?: boolean; beforeId?: number; limit: number;
 };
+
+/** The alert names a Datto site no Relaydesk site is mapped to (not imported yet, or left unmapped). */
+const fromUnmappedSite = (eb: ExpressionBuilder<DB, 'datto_alerts'>) => eb.and([
+  eb('datto_alerts.site_uid', 'is not', null),
+  eb.not(eb.exists(eb.selectFrom('datto_site_links as l').select('l.datto_site_uid')
+    .whereRef('l.datto_site_uid', '=', 'datto_alerts.site_uid').where('l.site_id', 'is not', null))),
+]);
 
 export const listAlerts = (exec: Executor, f: AlertFilter) =>
   exec.selectFrom('datto_alerts').selectAll()
+    .$if(f.unmappedSite !== undefined, (qb) => qb.where((eb) => (f.unmappedSite ? fromUnmappedSite(eb) : eb.not(fromUnmappedSite(eb)))))
     .$if(f.ticketId !== undefined, (qb) => qb.where('ticket_id', '=', f.ticketId!))
     .$if(!!f.resolveState, (qb) => qb.where('resolve_state', '=', f.resolveState!))
     .$if(!!f.dattoState, (qb) => qb.where('datto_state', '=', f.dattoState!))
@@ -175,7 +183,9 @@ export async function alertCounters(exec: Executor) {
   const resolve = await exec.selectFrom('datto_alerts').select(['resolve_state', (eb) => eb.fn.countAll<number>().as('n')])
     .where('resolve_state', '!=', 'none').groupBy('resolve_state').execute();
   const storms = await exec.selectFrom('datto_alert_storms').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const unmapped = await exec.selectFrom('datto_alerts').select((eb) => eb.fn.countAll<number>().as('n')).where(fromUnmappedSite).executeTakeFirstOrThrow();
   return {
+    unmappedSite: Number(unmapped.n),
     held: Object.fromEntries(held.map((r) => [r.held_reason!, Number(r.n)])) as Record<string, number>,
     resolve: Object.fromEntries(resolve.map((r) => [r.resolve_state, Number(r.n)])) as Record<string, number>,
     storms: Number(storms.n),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { HttpApp } from '../../registry.ts';
 import { actorOf } from '../../../http/auth.ts';
-import { idParams, pageOf, pageQuery, positiveId } from '../../../http/schemas.ts';
+import { boolQuery, idParams, pageOf, pageQuery, positiveId } from '../../../http/schemas.ts';
 import { findJob } from '../../../jobs/job.repository.ts';
 import { jobShape, presentJob } from '../../../jobs/jobs.routes.ts';
 import type { DattoContext } from '../module-part.ts';
@@ -36,12 +36,14 @@ export function alertsRoutes(app: HttpApp, ctx: DattoContext, deps: AlertRouteDe
       querystring: z.object({
         ...pageQuery, ticketId: optId, resolveState: z.enum(resolveStates).optional(), dattoState: z.enum(dattoStates).optional(),
         heldReason: z.enum(heldReasons).optional(),
+        /** true: alerts from a Datto site no Relaydesk site is mapped to (their tickets have no customer from it); false: the others. */
+        unmappedSite: boolQuery.optional(),
       }),
       response: {
         200: pageOf(alertLinkShape).extend({
           counters: z.object({
             heldForMaintenance: z.number(), rolledUpInStorms: z.number(), resolvedBeforeRaised: z.number(), storms: z.number(),
-            resolvePending: z.number(), resolveFailed: z.number(),
+            resolvePending: z.number(), resolveFailed: z.number(), fromUnmappedSites: z.number(),
           }),
         }),
       },

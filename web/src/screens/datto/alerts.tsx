@@ -20,7 +20,7 @@ const BASE = '/api/integrations/datto-rmm';
 const RESOLVE_TONE: Record<DattoAlert['resolveState'], Tone> = { none: 'gray', pending: 'blue', done: 'green', failed: 'red' };
 const DELIVERY_TONE: Record<WebhookDelivery['state'], Tone> = { received: 'blue', processed: 'green', ignored: 'gray', failed: 'red' };
 
-type View = 'all' | 'failed' | 'held' | 'webhooks';
+type View = 'all' | 'failed' | 'held' | 'unmapped' | 'webhooks';
 
 /** The result of a reconcile job (src/integrations/datto-rmm/alerts/reconcile.job.ts). */
 type ReconcileResult = { openInDatto?: number; ticketed?: number; resolved?: number; vanished?: number; olderThanLookback?: number; skipped?: string };
@@ -123,9 +123,14 @@ function Deliveries() {
   );
 }
 
+const EMPTY: Record<View, string> = {
+  all: 'No alerts received yet', failed: 'No failed resolves', held: 'No held alerts',
+  unmapped: 'No alerts from unmapped sites', webhooks: 'No webhook deliveries',
+};
+
 export function AlertsSection({ lookbackHours = 24 }: { lookbackHours?: number }) {
   const [view, setView] = useState<View>('all');
-  const query = view === 'failed' ? { resolveState: 'failed' } : view === 'held' ? { heldReason: 'maintenance' } : {};
+  const query = view === 'failed' ? { resolveState: 'failed' } : view === 'held' ? { heldReason: 'maintenance' } : view === 'unmapped' ? { unmappedSite: 'true' } : {};
   const list = usePaged<DattoAlert>(view === 'webhooks' ? null : `${BASE}/alerts`, query, 25);
   const counters = useApi<{ counters?: AlertCounters }>(`${BASE}/alerts?limit=1`);
   const c = counters.data?.counters;
@@ -137,6 +142,7 @@ export function AlertsSection({ lookbackHours = 24 }: { lookbackHours?: number }
     ['all', 'All alerts', undefined],
     ['failed', 'Failed resolves', c?.resolveFailed],
     ['held', 'Held for maintenance', c?.heldForMaintenance],
+    ['unmapped', 'From unmapped sites', c?.fromUnmappedSites],
     ['webhooks', 'Webhook deliveries', undefined],
   ];
 
@@ -155,13 +161,19 @@ export function AlertsSection({ lookbackHours = 24 }: { lookbackHours?: number }
           </button>
         ))}
       </div>
+      {view === 'unmapped' && (
+        <p className="muted small">
+          These alerts name a Datto site that no Relaydesk site is mapped to, so their tickets got no customer from it. Map the site under{' '}
+          <a href="#datto-mappings">Site mapping</a>: open tickets without a customer are placed then.
+        </p>
+      )}
       {view === 'webhooks' ? (
         <Deliveries />
       ) : (
         <PagedTable
           list={list}
           errorTitle="Could not load alerts"
-          empty={<Empty title={view === 'failed' ? 'No failed resolves' : view === 'held' ? 'No held alerts' : 'No alerts received yet'} />}
+          empty={<Empty title={EMPTY[view]} />}
           className="table table-compact"
           head={
             <>
