@@ -12,8 +12,16 @@ export type MailboxDraft = {
   kind: MailboxKind;
   enabled: boolean;
   imap: { host: string; port: number; tls: ImapTls; username: string; password: string; folder: string; processedFolder: string; pollSeconds: number; tlsVerify: boolean };
-  smtp: { port: number; addresses: string };
+  /** maxMb: the size limit as typed; maxMessageBytes: the stored limit, sent unchanged while maxMb still shows it. */
+  smtp: { port: number; addresses: string; maxMb: string; maxMessageBytes: number };
 };
+
+const MB = 1024 * 1024;
+/** The server's default and largest accepted SMTP message size (src/mail/mailbox.schemas.ts). */
+const DEFAULT_MAX_BYTES = 25 * MB;
+const MAX_MB = 50;
+/** A byte count in MB as the form shows it: at most two decimals, no trailing zeros. */
+export const megabytes = (bytes: number) => String(Math.round((bytes / MB) * 100) / 100);
 
 export function draftOf(m?: Mailbox): MailboxDraft {
   return {
@@ -31,7 +39,12 @@ export function draftOf(m?: Mailbox): MailboxDraft {
       pollSeconds: m?.imap?.pollSeconds ?? 60,
       tlsVerify: m?.imap?.tlsVerify ?? true,
     },
-    smtp: { port: m?.smtp?.port ?? 2525, addresses: (m?.smtp?.addresses ?? []).join(', ') },
+    smtp: {
+      port: m?.smtp?.port ?? 2525,
+      addresses: (m?.smtp?.addresses ?? []).join(', '),
+      maxMb: megabytes(m?.smtp?.maxMessageBytes ?? DEFAULT_MAX_BYTES),
+      maxMessageBytes: m?.smtp?.maxMessageBytes ?? DEFAULT_MAX_BYTES,
+    },
   };
 }
 
@@ -43,7 +56,10 @@ export function bodyOf(d: MailboxDraft) {
     return { ...common, imap: { ...imap, host: imap.host.trim(), processedFolder: processedFolder.trim() || null, ...(password ? { password } : {}) } };
   }
   if (d.kind === 'smtp') {
-    return { ...common, smtp: { port: d.smtp.port, addresses: d.smtp.addresses.split(/[\s,;]+/).filter(Boolean) } };
+    // The limit is sent as stored unless it was changed, so a limit that is not a round number of MB stays exact.
+    const { maxMb, maxMessageBytes } = d.smtp;
+    const bytes = maxMb.trim() === megabytes(maxMessageBytes) ? maxMessageBytes : Math.round(Number(maxMb) * MB);
+    return { ...common, smtp: { port: d.smtp.port, addresses: d.smtp.addresses.split(/[\s,;]+/).filter(Boolean), maxMessageBytes: bytes } };
   }
   return common;
 }
@@ -52,6 +68,7 @@ export function bodyOf(d: MailboxDraft) {
 const LABELS: FieldLabels = {
   name: 'Name', kind: 'Kind', imap: '', smtp: '', host: 'Host', port: 'Port', tls: 'Security', username: 'Username', password: 'Password',
   folder: 'Folder', processedFolder: 'Move processed mail to', pollSeconds: 'Check every (seconds)', addresses: 'Accepted addresses',
+  maxMessageBytes: 'Size limit',
 };
 
 const KIND_HINT: Record<MailboxKind, string> = {
@@ -165,6 +182,17 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
             </Field>
             <Field label="Accepted addresses" hint="Comma-separated. Mail to other recipients is refused." error={fields.addresses}>
               <input value={d.smtp.addresses} onChange={(e) => setD({ ...d, smtp: { ...d.smtp, addresses: e.target.value } })} required placeholder="alerts@desk.example.com" spellCheck={false} />
+            </Field>
+            <Field label="Size limit (MB)" hint={`Larger mail is refused while it is sent. At most ${MAX_MB} MB.`} error={fields.maxMessageBytes}>
+              <input
+                type="number"
+                min={Math.min(1, Number(megabytes(d.smtp.maxMessageBytes)))}
+                max={MAX_MB}
+                step="any"
+                value={d.smtp.maxMb}
+                onChange={(e) => setD({ ...d, smtp: { ...d.smtp, maxMb: e.target.value } })}
+                required
+              />
             </Field>
           </div>
         </fieldset>

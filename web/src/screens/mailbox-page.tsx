@@ -12,7 +12,7 @@ import { useInterval } from '../hooks/use-interval.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import type { InboundMessage, InboundState, Mailbox } from '../mail-types.ts';
 import { Link, navigate } from '../router.tsx';
-import { bodyOf, MailboxForm } from './mailbox-form.tsx';
+import { bodyOf, MailboxForm, megabytes } from './mailbox-form.tsx';
 import { HealthBadge } from './mailboxes.tsx';
 
 const STATE_TONE: Record<InboundState, Tone> = { received: 'blue', processed: 'green', ignored: 'gray', failed: 'red' };
@@ -342,6 +342,7 @@ export function MailboxPage({ id }: { id: number }) {
                     : [
                         ['Port', String(m.smtp?.port ?? '—')],
                         ['Addresses', m.smtp?.addresses.join(', ') ?? '—'],
+                        ['Size limit', m.smtp?.maxMessageBytes ? `${megabytes(m.smtp.maxMessageBytes)} MB` : '—'],
                         ['Encryption', m.smtp?.starttls
                           ? 'STARTTLS offered'
                           : <span className="muted">none: set RELAYDESK_SMTP_TLS_CERT and RELAYDESK_SMTP_TLS_KEY to offer STARTTLS</span>],
