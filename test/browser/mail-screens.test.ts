@@ -1,9 +1,17 @@
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../support/mail-helpers.ts';
 import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
 import { describeBrowser, ensureWebBuilt, openBrowser, signIn, type Browser } from './browser.ts';
 
 const MB = 1024 * 1024;
+
+function mail(subject: string) {
+  return [
+    'From: Pat Customer <pat@customer.example>', 'To: help@desk.example', `Subject: ${subject}`,
+    `Message-ID: <${crypto.randomUUID()}@customer.example>`, 'Content-Type: text/plain', '', 'Hello, the printer is down.', '',
+  ].join('\r\n');
+}
 
 describeBrowser('mail screens: mailboxes and email rules', () => {
   let server: TestServer;
@@ -33,6 +41,9 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
   });
 
   const open = (path: string) => b.page.goto(server.url + path);
+  const upload = async (mailboxId: number, subject: string) =>
+    expect((await server.admin.post(`/api/mailboxes/${mailboxId}/messages`, mail(subject), { contentType: 'message/rfc822' })).status).toBe(202);
+  const uploadBox = async (name: string) => (await server.admin.post('/api/mailboxes', { name, kind: 'upload' })).body.id as number;
 
   it('an SMTP mailbox keeps its size limit when other fields are saved, and the limit can be changed', async () => {
     const { page } = b;
@@ -62,5 +73,39 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
     smtp = (await server.admin.get(`/api/mailboxes/${id}`)).body.smtp;
     expect(smtp.maxMessageBytes).toBe(10 * MB);
     expect(smtp.addresses).toEqual(['small@desk.example', 'more@desk.example']);
+  });
+
+  it('deleting a mailbox that received mail asks again in plain words, and deletes it only when confirmed', async () => {
+    const { page } = b;
+    const id = await uploadBox('Old uploads');
+    await upload(id, 'Printer down');
+    const rule = await server.admin.post('/api/email-rules', { name: 'Old uploads only', conditions: [{ field: 'mailbox', value: id }], actions: [{ type: 'ignore' }] });
+    expect(rule.status).toBe(201);
+    await open(`/config/email/mailboxes/${id}`);
+    const remove = page.getByRole('button', { name: 'Delete' });
+
+    // The second question is answered no: nothing is deleted, and no error with API syntax shows.
+    dialogs.length = 0;
+    answers.push(true, false);
+    await remove.click();
+    await expect.poll(() => dialogs.length).toBe(2);
+    const second = dialogs[1]!;
+    expect(second).toMatch(/has received 1 message\b/);
+    expect(second).toContain('history');
+    expect(second).toContain('“Old uploads only”');
+    expect(second).toMatch(/match no mail/);
+    expect(second).toMatch(/Delete anyway\?$/);
+    expect(second).not.toContain('force');
+    await page.waitForTimeout(300);
+    expect(await page.locator('body').textContent()).not.toContain('force=true');
+    expect((await server.admin.get(`/api/mailboxes/${id}`)).status).toBe(200);
+
+    // Yes twice: deleted with its messages; the rule is flagged.
+    answers.push(true, true);
+    await remove.click();
+    await page.waitForURL((u) => u.pathname === '/config/email/mailboxes');
+    expect((await server.admin.get(`/api/mailboxes/${id}`)).status).toBe(404);
+    expect((await server.admin.get(`/api/email-rules/${rule.body.id}`)).body.problems).toHaveLength(1);
+    await server.admin.delete(`/api/email-rules/${rule.body.id}`);
   });
 });
