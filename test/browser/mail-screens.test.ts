@@ -108,4 +108,26 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
     expect((await server.admin.get(`/api/email-rules/${rule.body.id}`)).body.problems).toHaveLength(1);
     await server.admin.delete(`/api/email-rules/${rule.body.id}`);
   });
+
+  it('the mailbox page and the mailbox list show new mail without a reload', async () => {
+    const { page } = b;
+    const id = await uploadBox('Live box');
+    await open(`/config/email/mailboxes/${id}`);
+    await page.getByText('No messages received yet').waitFor();
+    const lastMessage = page.locator('.fact', { hasText: 'Last message' });
+    expect(await lastMessage.textContent()).toContain('never');
+    // The state filter the user picked stays.
+    await page.locator('#trace-state').selectOption('processed');
+    await upload(id, 'Arrived while watching');
+    await page.getByTestId('trace-row').filter({ hasText: 'Arrived while watching' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#trace-state').inputValue()).toBe('processed');
+    await expect.poll(() => lastMessage.textContent(), { timeout: 20_000 }).not.toContain('never');
+
+    const other = await uploadBox('Quiet box');
+    await open('/config/email/mailboxes');
+    const row = page.locator('tr', { has: page.getByRole('link', { name: 'Quiet box', exact: true }) });
+    await row.getByText('never').waitFor();
+    await upload(other, 'Into the quiet box');
+    await row.getByText('never').waitFor({ state: 'detached', timeout: 20_000 });
+  });
 });

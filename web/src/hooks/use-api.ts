@@ -6,6 +6,8 @@ export type Resource<T> = {
   error: ApiError | Error | null;
   loading: boolean;
   reload(): void;
+  /** Fetches again in the background: no loading state, and a failure leaves the data (and the page) as it is. */
+  refresh(): void;
   setData(update: T | ((prev: T | undefined) => T | undefined)): void;
 };
 
@@ -16,6 +18,10 @@ export function useApi<T>(path: string | null): Resource<T> {
   const [loading, setLoading] = useState(path !== null);
   const [tick, setTick] = useState(0);
   const lastPath = useRef<string | null>(null);
+  const current = useRef(path);
+  current.current = path;
+  // Bumped by every reload and setData: a background answer asked for before them is stale.
+  const version = useRef(0);
 
   useEffect(() => {
     if (path === null) {
@@ -41,6 +47,26 @@ export function useApi<T>(path: string | null): Resource<T> {
     return () => ctrl.abort();
   }, [path, tick]);
 
-  const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { data, error, loading, reload, setData };
+  const reload = useCallback(() => {
+    version.current++;
+    setTick((t) => t + 1);
+  }, []);
+  const refresh = useCallback(() => {
+    const asked = current.current;
+    const at = version.current;
+    if (asked === null) return;
+    api.get<T>(asked).then(
+      (d) => {
+        if (current.current !== asked || version.current !== at) return;
+        setData(d);
+        setError(null);
+      },
+      () => undefined,
+    );
+  }, []);
+  const set = useCallback((update: T | ((prev: T | undefined) => T | undefined)) => {
+    version.current++;
+    setData(update as T);
+  }, []);
+  return { data, error, loading, reload, refresh, setData: set };
 }

@@ -8,6 +8,7 @@ import { toast } from '../components/toasts.tsx';
 import { formatAgo, formatDateTime, plural } from '../format.ts';
 import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
+import { useAutoRefresh } from '../hooks/use-auto-refresh.ts';
 import { useInterval } from '../hooks/use-interval.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import type { EmailRule, InboundMessage, InboundState, Mailbox } from '../mail-types.ts';
@@ -24,6 +25,8 @@ type UploadReply = Partial<InboundMessage> & { inboundMessageId?: number; duplic
 type UploadResult = { file: string; error?: string; id?: number; duplicate?: boolean; message?: InboundMessage };
 
 const FOLLOW_MS = 5000;
+/** How often an open mailbox page reads its health and the newest messages again. */
+const REFRESH_MS = 5000;
 
 /** Reads a stored message until the processor has decided on it, for a few seconds at most. */
 async function follow(id: number): Promise<InboundMessage | undefined> {
@@ -164,7 +167,9 @@ function Trace({ mailboxId, tick }: { mailboxId: number; tick: number }) {
     list.reload();
   });
   const items = state ? list.items.filter((m) => m.state === state) : list.items;
-  useInterval(list.reload, list.items.some((m) => m.state === 'received') ? 3000 : null);
+  // New mail shows up on its own, sooner while a message waits for the processor. Only the newest
+  // page is read: with older pages loaded, the rows stay put and a button offers the new ones.
+  useAutoRefresh(list.refresh, list.items.some((m) => m.state === 'received') ? 2000 : REFRESH_MS);
 
   return (
     <Card
@@ -188,6 +193,13 @@ function Trace({ mailboxId, tick }: { mailboxId: number; tick: number }) {
         </>
       }
     >
+      {list.hasNewer && (
+        <div className="newer-pill-row" role="status">
+          <button type="button" className="btn btn-small newer-pill" onClick={list.reload}>
+            New messages — show
+          </button>
+        </div>
+      )}
       <PagedTable
         list={list}
         rows={items}
@@ -284,6 +296,8 @@ async function deleteAnywayQuestion(m: Mailbox, refusal: ApiError): Promise<stri
 
 export function MailboxPage({ id }: { id: number }) {
   const mailbox = useApi<Mailbox>(`/api/mailboxes/${id}`);
+  // Health (connected, last error, last message) changes on its own: a receiver connects, mail arrives.
+  useAutoRefresh(mailbox.refresh, REFRESH_MS);
   const [recheck, setRecheck] = useState(0);
   useInterval(() => {
     mailbox.reload();

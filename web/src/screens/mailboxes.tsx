@@ -6,6 +6,7 @@ import { Callout, Empty, ErrorBox, Loading } from '../components/states.tsx';
 import { toast } from '../components/toasts.tsx';
 import { formatAgo, formatDateTime } from '../format.ts';
 import { useApi } from '../hooks/use-api.ts';
+import { useAutoRefresh } from '../hooks/use-auto-refresh.ts';
 import type { Mailbox } from '../mail-types.ts';
 import { Link, navigate } from '../router.tsx';
 import { bodyOf, MailboxForm } from './mailbox-form.tsx';
@@ -22,6 +23,8 @@ export function HealthBadge({ mailbox }: { mailbox: Mailbox }) {
 export function Mailboxes() {
   useTitle('Mailboxes');
   const list = useApi<{ items: Mailbox[] }>('/api/mailboxes');
+  // Health and last message change on their own, as on a mailbox's page.
+  useAutoRefresh(list.refresh, 5000);
   const [adding, setAdding] = useState(false);
   const missing = list.error instanceof ApiError && list.error.status === 404;
 
