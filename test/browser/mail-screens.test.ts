@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort } from '../support/mail-helpers.ts';
+import { freePort, storeRuleUnchecked } from '../support/mail-helpers.ts';
 import { ADMIN, startTestServer, type TestServer } from '../support/test-server.ts';
 import { describeBrowser, ensureWebBuilt, openBrowser, signIn, type Browser } from './browser.ts';
 
@@ -12,6 +13,10 @@ function mail(subject: string) {
     `Message-ID: <${crypto.randomUUID()}@customer.example>`, 'Content-Type: text/plain', '', 'Hello, the printer is down.', '',
   ].join('\r\n');
 }
+
+/** The text of a select's chosen option. */
+const chosen = (page: Page, label: string) =>
+  page.getByLabel(label, { exact: true }).evaluate((el: any) => el.options[el.selectedIndex]?.text ?? null);
 
 describeBrowser('mail screens: mailboxes and email rules', () => {
   let server: TestServer;
@@ -129,5 +134,32 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
     await row.getByText('never').waitFor();
     await upload(other, 'Into the quiet box');
     await row.getByText('never').waitFor({ state: 'detached', timeout: 20_000 });
+  });
+
+  it('a rule naming a deleted mailbox shows that in its select, and saves once a real mailbox is picked', async () => {
+    const { page } = b;
+    const kept = await uploadBox('Kept box');
+    const doomed = await uploadBox('Doomed box');
+    const rule = (await server.admin.post('/api/email-rules', {
+      name: 'Only the doomed box', conditions: [{ field: 'mailbox', value: doomed }], actions: [{ type: 'ignore' }],
+    })).body as { id: number };
+    expect((await server.admin.delete(`/api/mailboxes/${doomed}?force=true`)).status).toBe(204);
+    await open(`/config/email/rules/${rule.id}`);
+    await expect.poll(() => chosen(page, 'Value of condition 1')).toBe(`(deleted mailbox #${doomed})`);
+    expect(await page.getByLabel('Value of condition 1').getAttribute('aria-invalid')).toBe('true');
+    await page.getByLabel('Value of condition 1').selectOption(String(kept));
+    await page.getByRole('button', { name: 'Save rule' }).click();
+    await page.locator('.toast', { hasText: 'Rule “Only the doomed box” saved' }).waitFor();
+    expect((await server.admin.get(`/api/email-rules/${rule.id}`)).body.conditions[0].value).toBe(kept);
+    await server.admin.delete(`/api/email-rules/${rule.id}`);
+
+    // A ticket type or customer that is gone (a rule stored before references were checked) shows the same way.
+    const unchecked = await storeRuleUnchecked(server.ctx.db, {
+      name: 'Names gone rows', conditions: [], actions: [{ type: 'create-ticket', params: { ticketTypeId: 9999, customerId: 8888 } }],
+    });
+    await open(`/config/email/rules/${unchecked}`);
+    await expect.poll(() => chosen(page, 'Ticket type')).toBe('(deleted ticket type #9999)');
+    await expect.poll(() => chosen(page, 'Customer')).toBe('(deleted customer #8888)');
+    await server.admin.delete(`/api/email-rules/${unchecked}`);
   });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api, withQuery, type Page } from '../api.ts';
+import { api, ApiError, withQuery, type Page } from '../api.ts';
 import type { Asset, Customer, Site } from '../types.ts';
 import { PRIORITIES, PRIORITY_LABEL } from '../format.ts';
 import { cachedGet, useTicketTypes } from './names.tsx';
@@ -20,12 +20,14 @@ type CommonProps = {
 
 type SearchSelectProps = CommonProps & {
   what: string;
+  /** One of them, for a chosen one that no longer exists: "(deleted customer #8)". */
+  one: string;
   load(q: string): Promise<Loaded>;
   resolve(id: number): Promise<Option>;
 };
 
 /** A select over a list that may be long: it shows a filter box when the server has more than one page. */
-export function SearchSelect({ what, load, resolve, value, onChange, noneLabel = '— None —', allowNone = true, disabled, ...aria }: SearchSelectProps) {
+export function SearchSelect({ what, one, load, resolve, value, onChange, noneLabel = '— None —', allowNone = true, disabled, ...aria }: SearchSelectProps) {
   const [q, setQ] = useState('');
   const [data, setData] = useState<Loaded | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
@@ -56,7 +58,10 @@ export function SearchSelect({ what, load, resolve, value, onChange, noneLabel =
     if (value === null) return setSelected(null);
     if (data?.options.some((o) => o.id === value)) return;
     let live = true;
-    resolve(value).then((o) => live && setSelected(o), () => live && setSelected({ id: value, label: `#${value}` }));
+    resolve(value).then(
+      (o) => live && setSelected(o),
+      (err: unknown) => live && setSelected({ id: value, label: err instanceof ApiError && err.status === 404 ? `(deleted ${one} #${value})` : `#${value}` }),
+    );
     return () => {
       live = false;
     };
@@ -105,6 +110,7 @@ export function CustomerSelect(props: CommonProps) {
     <SearchSelect
       {...props}
       what="customers"
+      one="customer"
       load={async (q) => {
         const page = await api.get<Page<Customer>>(withQuery('/api/customers', { q, limit: 100 }));
         return { options: page.items.map((c) => ({ id: c.id, label: customerLabel(c) })), more: page.nextCursor !== null };
@@ -123,6 +129,7 @@ export function SiteSelect({ customerId, ...props }: CommonProps & { customerId?
     <SearchSelect
       {...props}
       what={customerId ? `sites of customer ${customerId}` : 'sites'}
+      one="site"
       load={async (q) => {
         const page = await api.get<Page<Site>>(withQuery('/api/sites', { q, customerId: customerId ?? undefined, limit: 100 }));
         return { options: page.items.map((s) => ({ id: s.id, label: label(s) })), more: page.nextCursor !== null };
@@ -137,6 +144,7 @@ export function AssetSelect({ customerId, siteId, ...props }: CommonProps & { cu
     <SearchSelect
       {...props}
       what={`assets${customerId ? ` of customer ${customerId}` : ''}${siteId ? ` at site ${siteId}` : ''}`}
+      one="asset"
       load={async (q) => {
         const page = await api.get<Page<Asset>>(withQuery('/api/assets', { q, customerId: customerId ?? undefined, siteId: siteId ?? undefined, limit: 100 }));
         return { options: page.items.map((a) => ({ id: a.id, label: a.hostname })), more: page.nextCursor !== null };
@@ -152,6 +160,8 @@ export function TicketTypeSelect({ value, onChange, allowNone = false, noneLabel
     <select {...aria} value={value ?? ''} disabled={!types || aria.disabled} onChange={(e) => onChange(e.target.value ? Number(e.target.value) : null)}>
       {!types && <option value={value ?? ''}>Loading…</option>}
       {types && (allowNone || value === null) && <option value="">{noneLabel}</option>}
+      {/* A type that no longer exists stays chosen and says so, instead of the first option seeming chosen. */}
+      {types && value !== null && !types.some((t) => t.id === value) && <option value={value}>(deleted ticket type #{value})</option>}
       {types?.map((t) => (
         <option key={t.id} value={t.id}>
           {t.name}

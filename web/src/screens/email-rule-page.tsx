@@ -138,6 +138,8 @@ function ActionParams(props: ParamsProps & { type: string; takesParams: boolean 
 }
 
 function ConditionRow({ c, mailboxes, onChange, onRemove, index, invalid }: { c: RuleCondition; mailboxes: Mailbox[] | undefined; onChange(c: RuleCondition): void; onRemove(): void; index: number; invalid: boolean }) {
+  // A mailbox deleted since the rule was saved is shown as such, chosen, rather than as the first mailbox of the list.
+  const gone = c.field === 'mailbox' && mailboxes !== undefined && !mailboxes.some((m) => m.id === Number(c.value));
   return (
     <li className="condition" data-testid="condition-row">
       <label className="sr-only" htmlFor={`cf-${index}`}>Field of condition {index + 1}</label>
@@ -161,8 +163,9 @@ function ConditionRow({ c, mailboxes, onChange, onRemove, index, invalid }: { c:
       </select>
       <label className="sr-only" htmlFor={`cv-${index}`}>Value of condition {index + 1}</label>
       {c.field === 'mailbox' ? (
-        <select id={`cv-${index}`} aria-invalid={invalid || undefined} value={String(c.value)} onChange={(e) => onChange({ ...c, value: Number(e.target.value) })}>
-          {!mailboxes?.length && <option value="0">No mailboxes</option>}
+        <select id={`cv-${index}`} aria-invalid={invalid || gone || undefined} value={String(c.value)} onChange={(e) => onChange({ ...c, value: Number(e.target.value) })}>
+          {!mailboxes && <option value={String(c.value)}>Loading…</option>}
+          {gone && <option value={String(c.value)}>{Number(c.value) > 0 ? `(deleted mailbox #${c.value})` : 'No mailboxes'}</option>}
           {mailboxes?.map((m) => (
             <option key={m.id} value={m.id}>
               {m.name}
