@@ -17,6 +17,8 @@ function mail(subject: string) {
 /** The text of a select's chosen option. */
 const chosen = (page: Page, label: string) =>
   page.getByLabel(label, { exact: true }).evaluate((el: any) => el.options[el.selectedIndex]?.text ?? null);
+/** Whether the control with this label has the keyboard focus. */
+const hasFocus = (page: Page, label: string) => page.getByLabel(label, { exact: true }).evaluate((el: any) => el === (globalThis as any).document.activeElement);
 
 describeBrowser('mail screens: mailboxes and email rules', () => {
   let server: TestServer;
@@ -161,5 +163,65 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
     await expect.poll(() => chosen(page, 'Ticket type')).toBe('(deleted ticket type #9999)');
     await expect.poll(() => chosen(page, 'Customer')).toBe('(deleted customer #8888)');
     await server.admin.delete(`/api/email-rules/${unchecked}`);
+  });
+
+  it('keyboard: Add mailbox focuses the Name field; the rule list keeps focus on the control used', async () => {
+    const { page } = b;
+    await open('/config/email/mailboxes');
+    await page.getByRole('button', { name: 'Add mailbox' }).click();
+    await page.getByLabel('Name', { exact: true }).waitFor();
+    expect(await hasFocus(page, 'Name')).toBe(true);
+
+    const ids: number[] = [];
+    for (const name of ['Key A', 'Key B', 'Key C']) {
+      ids.push((await server.admin.post('/api/email-rules', { name, conditions: [{ field: 'subject', operator: 'contains', value: name }], actions: [{ type: 'ignore' }] })).body.id);
+    }
+    try {
+      await open('/config/email/rules');
+      await page.getByRole('button', { name: 'Move Key A down' }).focus();
+      await page.keyboard.press('Enter');
+      await page.locator('.toast', { hasText: '“Key A” is now rule' }).waitFor();
+      await page.waitForTimeout(200);
+      expect(await hasFocus(page, 'Move Key A down')).toBe(true);
+      await page.keyboard.press('Enter');
+      await page.locator('.toast', { hasText: '“Key A” is now rule 3' }).waitFor();
+      await page.waitForTimeout(200);
+      // The last rule's down arrow cannot be used: the focus goes to its up arrow, not to the page.
+      expect(await hasFocus(page, 'Move Key A up')).toBe(true);
+
+      await page.getByLabel('Key B enabled').focus();
+      await page.keyboard.press('Space');
+      await page.locator('.toast', { hasText: '“Key B” disabled' }).waitFor();
+      await page.waitForTimeout(200);
+      expect(await hasFocus(page, 'Key B enabled')).toBe(true);
+      expect((await server.admin.get(`/api/email-rules/${ids[1]}`)).body.enabled).toBe(false);
+    } finally {
+      for (const id of ids) await server.admin.delete(`/api/email-rules/${id}`);
+    }
+  });
+
+  it('keyboard: a field focused in the rule editor is not hidden behind the Save bar', async () => {
+    const { page } = b;
+    await page.setViewportSize({ width: 1280, height: 720 });
+    try {
+      await open('/config/email/rules/new');
+      await page.getByLabel('Name', { exact: true }).waitFor();
+      await page.waitForLoadState('networkidle');
+      await page.getByLabel('Action 1').focus();
+      const hidden: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        await page.keyboard.press('Tab');
+        const overlap = await page.evaluate(`(() => {
+          const el = document.activeElement, bar = document.querySelector('.sticky-actions');
+          if (!el || !bar || bar.contains(el)) return null;
+          const r = el.getBoundingClientRect(), top = bar.getBoundingClientRect().top;
+          return r.bottom > top + 1 ? (el.getAttribute('aria-label') || el.id || el.tagName) + ' ends at ' + Math.round(r.bottom) + ', bar at ' + Math.round(top) : null;
+        })()`);
+        if (overlap) hidden.push(overlap as string);
+      }
+      expect(hidden).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 });

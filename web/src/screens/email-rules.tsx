@@ -1,4 +1,4 @@
-import { useState, type DragEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent } from 'react';
 import { api, fieldLabel } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
@@ -60,9 +60,23 @@ export function EmailRules() {
     toast(`“${rule.name}” ${enabled ? 'enabled' : 'disabled'}`);
   });
 
+  // The arrow used keeps the focus while its rule moves (the list re-renders and may move its element),
+  // or the other arrow takes it when the rule reaches the top or the bottom.
+  const list = useRef<HTMLOListElement>(null);
+  const refocus = useRef<{ id: number; dir: 'up' | 'down' } | null>(null);
+  useEffect(() => {
+    const f = refocus.current;
+    if (!f) return;
+    const button = (dir: string) => list.current?.querySelector<HTMLButtonElement>(`[data-move="${f.id}-${dir}"]`);
+    const target = button(f.dir)?.disabled ? button(f.dir === 'up' ? 'down' : 'up') : button(f.dir);
+    if (target && document.activeElement !== target) target.focus();
+    if (!reorder.busy) refocus.current = null;
+  });
+
   const shift = (i: number, by: number) => {
     const j = i + by;
-    if (j < 0 || j >= items.length) return;
+    if (j < 0 || j >= items.length || reorder.busy) return;
+    refocus.current = { id: items[i]!.id, dir: by < 0 ? 'up' : 'down' };
     void reorder.run(move(items, i, j), items[i]!);
   };
   const onDrop = (e: DragEvent, to: number) => {
@@ -92,7 +106,7 @@ export function EmailRules() {
       {rules.data && items.length === 0 && <Empty title="No email rules yet">Rules decide what an incoming message does: create a ticket, add to one, or ignore it.</Empty>}
       <InlineError error={reorder.error ?? toggle.error} />
       {items.length > 0 && (
-        <ol className="rule-list" aria-label="Email rules in order">
+        <ol className="rule-list" aria-label="Email rules in order" ref={list}>
           {items.map((r, i) => (
             <li
               key={r.id}
@@ -138,11 +152,12 @@ export function EmailRules() {
                 )}
               </div>
               <div className="rule-controls">
-                <Switch label={`${r.name} enabled`} checked={r.enabled} onChange={(v) => void toggle.run(r, v)} disabled={toggle.busy} />
-                <button type="button" className="btn btn-icon" onClick={() => shift(i, -1)} disabled={i === 0 || reorder.busy} aria-label={`Move ${r.name} up`}>
+                {/* While a change is saved the controls ignore clicks but stay focusable (disabled would drop the focus). */}
+                <Switch label={`${r.name} enabled`} checked={r.enabled} onChange={(v) => void toggle.run(r, v)} busy={toggle.busy} />
+                <button type="button" className="btn btn-icon" onClick={() => shift(i, -1)} disabled={i === 0} aria-disabled={reorder.busy || undefined} data-move={`${r.id}-up`} aria-label={`Move ${r.name} up`}>
                   ↑
                 </button>
-                <button type="button" className="btn btn-icon" onClick={() => shift(i, 1)} disabled={i === items.length - 1 || reorder.busy} aria-label={`Move ${r.name} down`}>
+                <button type="button" className="btn btn-icon" onClick={() => shift(i, 1)} disabled={i === items.length - 1} aria-disabled={reorder.busy || undefined} data-move={`${r.id}-down`} aria-label={`Move ${r.name} down`}>
                   ↓
                 </button>
                 <Link to={`/config/email/rules/${r.id}`} className="btn btn-small">

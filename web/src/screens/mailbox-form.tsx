@@ -112,7 +112,8 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
     <form onSubmit={submit} className="mailbox-form">
       <div className="form-grid form-grid-aligned">
         <Field label="Name" error={fields.name}>
-          <input value={d.name} onChange={(e) => setD({ ...d, name: e.target.value })} required placeholder="Datto alerts" />
+          {/* The form opens on a click of Add mailbox or Edit: typing starts here. */}
+          <input value={d.name} onChange={(e) => setD({ ...d, name: e.target.value })} required placeholder="Datto alerts" autoFocus />
         </Field>
         <Field label="Kind" hint={`${KIND_HINT[d.kind]}${initial ? ' The kind of a mailbox cannot change.' : ''}`}>
           <select value={d.kind} onChange={(e) => setD({ ...d, kind: e.target.value as MailboxKind })} disabled={!!initial}>
