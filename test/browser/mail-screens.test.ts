@@ -224,4 +224,60 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
   });
+
+  it('errors of the mailbox form name the field as the form does, beside that field', async () => {
+    const { page } = b;
+    const port = await freePort();
+    expect((await server.admin.post('/api/mailboxes', { name: 'Taken name', kind: 'smtp', smtp: { port, addresses: ['taken@desk.example'] } })).status).toBe(201);
+    await open('/config/email/mailboxes');
+    await page.getByRole('button', { name: 'Add mailbox' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Second relay');
+    await page.getByLabel('Kind').selectOption('smtp');
+    await page.getByLabel('Port').fill(String(port));
+    await page.getByLabel('Accepted addresses').fill('second@desk.example');
+    await page.getByRole('button', { name: 'Add mailbox', exact: true }).last().click();
+    const error = page.locator('.mailbox-form > .inline-error');
+    await error.waitFor();
+    expect(await error.textContent()).toBe(`Port: another SMTP mailbox already listens on port ${port}`);
+    expect(await page.getByLabel('Port').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('.field', { has: page.getByLabel('Port') }).locator('.field-error').textContent()).toBe(`another SMTP mailbox already listens on port ${port}`);
+
+    await page.getByLabel('Name', { exact: true }).fill('taken NAME');
+    await page.getByLabel('Port').fill(String(await freePort()));
+    await page.getByRole('button', { name: 'Add mailbox', exact: true }).last().click();
+    await expect.poll(() => error.textContent()).toMatch(/^Name: mailbox \d+ is already called "Taken name"; give this one another name$/);
+    expect(await page.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByLabel('Kind').selectOption('imap');
+    await page.getByLabel('Host').fill('127.0.0.1');
+    await page.getByLabel('Username').fill('desk');
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    const testError = page.getByTestId('imap-test').locator('.inline-error');
+    await testError.waitFor();
+    expect(await testError.textContent()).toBe('Password: enter the password to test the connection');
+    expect(await page.getByLabel('Password').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('a failed reorder says so in plain words, and the message goes once a later change succeeds', async () => {
+    const { page } = b;
+    const ids: number[] = [];
+    for (const name of ['Order A', 'Order B', 'Order C']) {
+      ids.push((await server.admin.post('/api/email-rules', { name, conditions: [{ field: 'subject', operator: 'contains', value: name }], actions: [{ type: 'ignore' }] })).body.id);
+    }
+    try {
+      await open('/config/email/rules');
+      await page.getByRole('button', { name: 'Move Order A down' }).waitFor();
+      // Another administrator deletes a rule meanwhile: the order this page sends is no longer complete.
+      await server.admin.delete(`/api/email-rules/${ids.pop()}`);
+      await page.getByRole('button', { name: 'Move Order A down' }).click();
+      const error = page.locator('.inline-error');
+      await error.waitFor();
+      expect(await error.textContent()).not.toMatch(/\bids\b/);
+      await page.getByLabel('Order B enabled').click();
+      await page.locator('.toast', { hasText: '“Order B” disabled' }).waitFor();
+      await error.waitFor({ state: 'detached' });
+    } finally {
+      for (const id of ids) await server.admin.delete(`/api/email-rules/${id}`);
+    }
+  });
 });

@@ -21,12 +21,20 @@ export class ApiError extends Error {
    * path ("actions.0.params.groupBySubject"), and for a field inside a list by the list too
    * ("conditions": "Condition 2 (value): …"), so a form can show it beside the field or the list's card.
    * Paths are named with the form's labels (see fieldLabel). An error without details whose message
-   * starts with a labelled field ("endsAt must be after startsAt") is that field's.
+   * starts with a field the form knows is that field's: "smtp.port: another SMTP mailbox already
+   * listens on port 25" gives port (and smtp.port) "another SMTP mailbox already listens on port 25";
+   * "endsAt must be after startsAt" gives endsAt the message named with the labels.
    */
   fieldErrors(labels: FieldLabels = {}): Record<string, string> {
     const out: Record<string, string> = {};
     if (!Array.isArray(this.details)) {
-      const first = /^([A-Za-z][\w.]*)[: ]/.exec(this.message)?.[1];
+      const lead = leadingField(this.message, labels);
+      if (lead) {
+        out[lead.key] = lead.text;
+        out[lead.path] = lead.text;
+        return out;
+      }
+      const first = /^([A-Za-z]\w*) /.exec(this.message)?.[1];
       if (first && first in labels) out[first] = this.withLabels(labels).message;
       return out;
     }
@@ -45,19 +53,46 @@ export class ApiError extends Error {
     return out;
   }
 
-  /** The same error, its message naming fields as the form does ("Action 1 (Group by subject): …" for "actions.0.params.groupBySubject: …"). */
+  /**
+   * The same error, its message naming fields as the form does ("Action 1 (Group by subject): …" for
+   * "actions.0.params.groupBySubject: …", "Port: …" for "smtp.port: …"). Only field names are replaced,
+   * never words of the message ("listens on port 25" stays as written).
+   */
   withLabels(labels: FieldLabels): ApiError {
     let message = this.message;
     const details = Array.isArray(this.details) ? (this.details as Array<{ field?: string; message?: string }>) : null;
+    const lead = leadingField(message, labels);
     if (details?.length && details.every((d) => d?.field && d.message)) {
       message = details.map((d) => `${fieldLabel(d.field!, labels)}: ${d.message}`).join('; ');
+    } else if (lead) {
+      message = `${lead.label}: ${lead.text}`;
     } else {
+      // Names of the API's fields written in the text ("endsAt must be after startsAt"): the first
+      // word, and camelCase words anywhere, which are never ordinary words.
       for (const [key, label] of Object.entries(labels)) {
-        if (label && /^[A-Za-z]\w*$/.test(key)) message = message.replace(new RegExp(`\\b${key}\\b`, 'g'), label);
+        if (!label || !/^[A-Za-z]\w*$/.test(key)) continue;
+        message = message.replace(new RegExp(/[A-Z]/.test(key) ? `\\b${key}\\b` : `^${key}\\b`, 'g'), label);
       }
     }
     return new ApiError(this.status, this.code, message, this.details);
   }
+}
+
+/**
+ * The field a message without details begins with ("smtp.port: another SMTP mailbox …"), when the form
+ * knows it: its key as the form indexes its errors (the last part of the path, matched to the form's
+ * keys, or to its labels without regard to case: "Port: …" is port's), the path without the request
+ * part, the form's name for it, and the message without it.
+ */
+function leadingField(message: string, labels: FieldLabels): { key: string; path: string; label: string; text: string } | null {
+  const m = /^([A-Za-z][\w.]*): (.+)$/s.exec(message);
+  if (!m) return null;
+  const path = requestPath(m[1]!);
+  const last = path[path.length - 1]!.toLowerCase();
+  const key = Object.keys(labels).find((k) => labels[k] && (k.toLowerCase() === last || labels[k]!.toLowerCase() === last));
+  // Every segment before the field must be one the form leaves out ("smtp", "imap") or a list index.
+  if (!key || !path.slice(0, -1).every((p) => labels[p] === '' || /^\d+$/.test(p))) return null;
+  return { key, path: [...path.slice(0, -1), key].join('.'), label: fieldLabel([...path.slice(0, -1), key].join('.'), labels), text: m[2]! };
 }
 
 /**

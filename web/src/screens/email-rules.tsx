@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
-import { api, fieldLabel } from '../api.ts';
+import { api, ApiError, fieldLabel } from '../api.ts';
 import { Badge } from '../components/badges.tsx';
 import { PageHeader, useTitle } from '../components/page.tsx';
 import { Empty, ErrorBox, InlineError, Loading } from '../components/states.tsx';
@@ -43,7 +43,9 @@ export function EmailRules() {
   const items = [...(rules.data?.items ?? [])].sort((a, b) => a.position - b.position);
   const mailboxName = (id: number) => mailboxes.data?.items.find((m) => m.id === id)?.name ?? `#${id}`;
 
+  // One message at a time: a change made after a failed one clears the failure's message.
   const reorder = useAction(async (next: EmailRule[], moved: EmailRule) => {
+    toggle.clearError();
     rules.setData({ items: next.map((r, i) => ({ ...r, position: i + 1 })) });
     try {
       const r = await api.post<{ items: EmailRule[] }>('/api/email-rules/reorder', { ids: next.map((x) => x.id) });
@@ -51,10 +53,15 @@ export function EmailRules() {
       toast(`“${moved.name}” is now rule ${next.indexOf(moved) + 1}`);
     } catch (err) {
       rules.reload();
+      // The order sent must list every rule: one was added or deleted since this list was read.
+      if (err instanceof ApiError && err.code === 'invalid_order') {
+        throw new Error(`“${moved.name}” was not moved: rules were added or deleted meanwhile. The list now shows the current rules; move it again.`);
+      }
       throw err;
     }
   });
   const toggle = useAction(async (rule: EmailRule, enabled: boolean) => {
+    reorder.clearError();
     const updated = await api.patch<EmailRule>(`/api/email-rules/${rule.id}`, { enabled });
     rules.setData({ items: items.map((r) => (r.id === rule.id ? updated : r)) });
     toast(`“${rule.name}” ${enabled ? 'enabled' : 'disabled'}`);

@@ -171,7 +171,7 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
             </Field>
           </div>
           <Checkbox label="Verify the server's TLS certificate" hint="(turn off only for a self-signed server you trust)" checked={d.imap.tlsVerify} onChange={(v) => setImap('tlsVerify', v)} />
-          <ImapTest draft={d} mailboxId={initial?.id} />
+          <ImapTest draft={d} mailboxId={initial?.id} onFields={setFields} />
         </fieldset>
       )}
       {d.kind === 'smtp' && (
@@ -217,13 +217,23 @@ export function MailboxForm({ initial, submitLabel, onSubmit, onCancel }: {
 
 type ImapCheck = { folder: string; messages: number; afterStore: 'move' | 'flag'; processedFolder: 'exists' | 'will be created' | null };
 
-/** Tries the typed IMAP settings against the server before they are saved (the stored password fills a blank one). */
-function ImapTest({ draft, mailboxId }: { draft: MailboxDraft; mailboxId?: number }) {
+/**
+ * Tries the typed IMAP settings against the server before they are saved (the stored password fills a
+ * blank one). A refusal naming a field marks that field of the form (onFields).
+ */
+function ImapTest({ draft, mailboxId, onFields }: { draft: MailboxDraft; mailboxId?: number; onFields(fields: Record<string, string>): void }) {
   const [result, setResult] = useState<ImapCheck | null>(null);
   const test = useAction(async () => {
     setResult(null);
+    onFields({});
     const { imap } = bodyOf({ ...draft, kind: 'imap' }) as { imap: Record<string, unknown> };
-    setResult(await api.post<ImapCheck>('/api/mailboxes/test-imap', { imap, ...(mailboxId ? { mailboxId } : {}) }));
+    try {
+      setResult(await api.post<ImapCheck>('/api/mailboxes/test-imap', { imap, ...(mailboxId ? { mailboxId } : {}) }));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      onFields(err.fieldErrors(LABELS));
+      throw err.withLabels(LABELS);
+    }
   });
   return (
     <div className="inline-actions" data-testid="imap-test">
