@@ -191,17 +191,20 @@ export function createMailboxService(db: Database, secretBox: SecretBox, opts: {
     async remove(id: number, actor: Actor, opts: { force?: boolean } = {}) {
       await load(id);
       const n = await repo.countMessages(db, id);
+      const rules = await rulesNamingMailbox(db, id);
+      // Both reasons in the details, whichever the message names, so a client can say what force would do.
+      const details = { messages: n, rules: rules.map((r) => ({ id: r.id, name: r.name })) };
       if (n > 0 && !opts.force) {
         throw new ConflictError(
           `Mailbox ${id} holds ${n} ${n === 1 ? 'message' : 'messages'} it has received; disable it instead, or delete it and its messages with ?force=true `
           + '(tickets keep their history and attachments, but a reply that refers only to one of those messages will open a new ticket)',
+          details,
         );
       }
-      const rules = await rulesNamingMailbox(db, id);
       if (rules.length && !opts.force) {
         const named = rules.map((r) => `"${r.name}" (#${r.id})`).join(', ');
         throw new ConflictError(`Mailbox ${id} is named by the email ${rules.length === 1 ? 'rule' : 'rules'} ${named}; change ${rules.length === 1 ? 'it' : 'them'} first, `
-          + 'or delete the mailbox with ?force=true (such a condition then matches no mail, and the rule is flagged)');
+          + 'or delete the mailbox with ?force=true (such a condition then matches no mail, and the rule is flagged)', details);
       }
       await db.transaction().execute(async (trx) => {
         await repo.deleteMailbox(trx, id);

@@ -131,6 +131,7 @@ describe('email rules', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toBe(`Mailbox ${doomed} is named by the email rule "orphan" (#${orphan.id}); change it first, `
       + 'or delete the mailbox with ?force=true (such a condition then matches no mail, and the rule is flagged)');
+    expect(refused.body.error.details).toEqual({ messages: 0, rules: [{ id: orphan.id, name: 'orphan' }] });
     expect((await s.admin.delete(`/api/mailboxes/${doomed}?force=true`)).status).toBe(204);
     const expected = [{ field: 'conditions.0.value', message: `no mailbox ${doomed}` }];
     expect((await s.admin.get(`/api/email-rules/${orphan.id}`)).body.problems).toEqual(expected);

@@ -159,6 +159,7 @@ describe('upload path and the durable inbox', () => {
     const refused = await s.admin.delete(`/api/mailboxes/${doomed}`);
     expect(refused.status).toBe(409);
     expect(refused.body.error.message).toMatch(/holds 1 message it has received; disable it instead.*force=true.*new ticket/);
+    expect(refused.body.error.details).toEqual({ messages: 1, rules: [] });
     expect((await s.admin.delete(`/api/mailboxes/${doomed}?force=true`)).status).toBe(204);
     expect((await s.admin.get(`/api/inbound-messages/${msg.id}`)).status).toBe(404);
     const attachments = (await s.admin.get(`/api/tickets/${msg.ticketId}/attachments`)).body.items;

@@ -11,7 +11,7 @@ import { useApi } from '../hooks/use-api.ts';
 import { useAutoRefresh } from '../hooks/use-auto-refresh.ts';
 import { useInterval } from '../hooks/use-interval.ts';
 import { usePaged } from '../hooks/use-paged.ts';
-import type { EmailRule, InboundMessage, InboundState, Mailbox } from '../mail-types.ts';
+import type { InboundMessage, InboundState, Mailbox } from '../mail-types.ts';
 import { Link, navigate } from '../router.tsx';
 import { bodyOf, MailboxForm, megabytes } from './mailbox-form.tsx';
 import { HealthBadge } from './mailboxes.tsx';
@@ -263,18 +263,11 @@ function Trace({ mailboxId, tick }: { mailboxId: number; tick: number }) {
  * The second question before deleting a mailbox the server would not delete without force: it has
  * received mail, or email rules name it. Null when the refusal is about something else.
  */
-async function deleteAnywayQuestion(m: Mailbox, refusal: ApiError): Promise<string | null> {
-  const count = Number(/holds (\d+) messages?\b/.exec(refusal.message)?.[1] ?? 0);
-  const namedByRules = /is named by the email rules?\b/.test(refusal.message);
-  if (!count && !namedByRules) return null;
-  // The refusal names only its first reason; deleting anyway affects the rules too, so they are listed either way.
-  let rules: EmailRule[] = [];
-  try {
-    rules = (await api.get<{ items: EmailRule[] }>('/api/email-rules')).items
-      .filter((r) => r.conditions.some((c) => c.field === 'mailbox' && Number(c.value) === m.id));
-  } catch {
-    // Without the list the question still says what happens to the messages.
-  }
+function deleteAnywayQuestion(m: Mailbox, refusal: ApiError): string | null {
+  const d = refusal.details as { messages?: number; rules?: Array<{ id: number; name: string }> } | undefined;
+  const count = d?.messages ?? 0;
+  const rules = d?.rules ?? [];
+  if (!count && !rules.length) return null;
   const lines: string[] = [];
   if (count) {
     lines.push(
@@ -287,8 +280,6 @@ async function deleteAnywayQuestion(m: Mailbox, refusal: ApiError): Promise<stri
     lines.push(rules.length === 1
       ? `The email rule ${names} has a condition on this mailbox, which will then match no mail until you change it.`
       : `The email rules ${names} have a condition on this mailbox, which will then match no mail until you change them.`);
-  } else if (namedByRules) {
-    lines.push('Email rules have a condition on this mailbox, which will then match no mail until you change them.');
   }
   if (count) lines.push('To keep the messages, disable the mailbox instead.');
   return `${lines.join('\n\n')}\n\nDelete anyway?`;
@@ -313,7 +304,7 @@ export function MailboxPage({ id }: { id: number }) {
       await api.del(`/api/mailboxes/${id}`);
     } catch (err) {
       // Refused because mail or rules depend on it: say what deleting anyway does, and ask again.
-      const question = err instanceof ApiError && err.status === 409 ? await deleteAnywayQuestion(m!, err) : null;
+      const question = err instanceof ApiError && err.status === 409 ? deleteAnywayQuestion(m!, err) : null;
       if (!question) throw err;
       if (!window.confirm(question)) return;
       await api.del(`/api/mailboxes/${id}`, { query: { force: true } });
