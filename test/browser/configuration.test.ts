@@ -37,7 +37,7 @@ describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, aud
     await screenshot(page, 'ticket-types');
   });
 
-  it('adds an agent, who signs in without the administrator screens', async () => {
+  it('adds an agent, who signs in without the administrator screens and reads mailboxes and email rules without changing them', async () => {
     const { page } = b;
     await nav(page, 'Agents').click();
     await page.getByRole('button', { name: 'New agent' }).click();
@@ -56,17 +56,40 @@ describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, aud
     await row.getByText('Active', { exact: true }).waitFor();
     await screenshot(page, 'agents');
 
+    // Mail the agent can look into (why did this e-mail do that?) but not change.
+    const mailbox = (await server.admin.post('/api/mailboxes', { name: 'Agent-visible uploads', kind: 'upload' })).body.id;
+    const rule = (await server.admin.post('/api/email-rules', { name: 'Newsletters away', conditions: [{ field: 'subject', operator: 'contains', value: 'newsletter' }], actions: [{ type: 'ignore' }] })).body.id;
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, AGENT.email, AGENT.password);
     await page.getByRole('heading', { name: 'Tickets' }).waitFor();
     expect(await nav(page, 'Integrations').count()).toBe(0);
-    expect(await nav(page, 'Email rules').count()).toBe(0);
     await page.goto(`${server.url}/config/integrations`);
     await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
     await nav(page, 'Ticket types').click();
     expect(await page.getByRole('button', { name: 'Add type' }).count()).toBe(0);
+
+    await nav(page, 'Email rules').click();
+    const ruleRow = page.getByTestId('rule-row').filter({ hasText: 'Newsletters away' });
+    await ruleRow.waitFor();
+    expect(await ruleRow.getByRole('link').count()).toBe(0);
+    expect(await ruleRow.getByRole('button').count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'New rule' }).count()).toBe(0);
+    await page.goto(`${server.url}/config/email/rules/${rule}`);
+    await page.getByRole('heading', { name: 'Administrators only' }).waitFor();
+    await nav(page, 'Mailboxes').click();
+    await page.getByRole('link', { name: 'Agent-visible uploads' }).click();
+    await page.getByLabel('Upload .eml').waitFor();
+    expect(await page.getByRole('button', { name: 'Edit', exact: true }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Delete', exact: true }).count()).toBe(0);
+    await nav(page, 'Mailboxes').click();
+    await page.getByRole('link', { name: 'Agent-visible uploads' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Add mailbox' }).count()).toBe(0);
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, ADMIN.email, ADMIN.password);
+    expect((await server.admin.delete(`/api/email-rules/${rule}`)).status).toBe(204);
+    expect((await server.admin.delete(`/api/mailboxes/${mailbox}`)).status).toBe(204);
   });
 
   it('creates an API token that is shown once and works, then revokes it', async () => {

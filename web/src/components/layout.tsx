@@ -19,8 +19,8 @@ const NAV: NavGroup[] = [
     title: 'Configuration',
     items: [
       { to: '/config/integrations', label: 'Integrations', admin: true },
-      { to: '/config/email/mailboxes', label: 'Mailboxes', admin: true },
-      { to: '/config/email/rules', label: 'Email rules', admin: true },
+      { to: '/config/email/mailboxes', label: 'Mailboxes' },
+      { to: '/config/email/rules', label: 'Email rules' },
       { to: '/config/ticket-types', label: 'Ticket types' },
       { to: '/config/agents', label: 'Agents' },
       { to: '/config/api-tokens', label: 'API tokens' },

@@ -9,6 +9,7 @@ import { useAction } from '../hooks/use-action.ts';
 import { useApi } from '../hooks/use-api.ts';
 import type { ActionType, EmailRule, RuleAction, RuleCondition } from '../mail-types.ts';
 import { Link } from '../router.tsx';
+import { useSession } from '../session.tsx';
 
 const OP: Record<string, string> = { equals: 'is', contains: 'contains', regex: 'matches' };
 
@@ -34,6 +35,8 @@ function move<T>(list: T[], from: number, to: number): T[] {
 }
 
 export function EmailRules() {
+  // Agents read the rules (why did this mail do that?); only administrators change them.
+  const { isAdmin } = useSession();
   useTitle('Email rules');
   const rules = useApi<{ items: EmailRule[] }>('/api/email-rules');
   const types = useApi<{ items: ActionType[] }>('/api/email-rules/action-types');
@@ -98,14 +101,16 @@ export function EmailRules() {
       <PageHeader
         title="Email rules"
         actions={
-          <Link to="/config/email/rules/new" className="btn btn-primary">
-            New rule
-          </Link>
+          isAdmin && (
+            <Link to="/config/email/rules/new" className="btn btn-primary">
+              New rule
+            </Link>
+          )
         }
       />
       <p className="page-intro muted">
-        Each received e-mail runs through the enabled rules from the top; the first rule whose conditions match decides what happens. Drag a rule, or use the arrows, to
-        change the order. A message no rule matches creates a ticket of the default type. Machine-sent mail (Auto-Submitted, Precedence: bulk) is ignored unless the rule it
+        Each received e-mail runs through the enabled rules from the top; the first rule whose conditions match decides what happens.
+        {isAdmin ? ' Drag a rule, or use the arrows, to change the order.' : ' Administrators change them.'} A message no rule matches creates a ticket of the default type. Machine-sent mail (Auto-Submitted, Precedence: bulk) is ignored unless the rule it
         matches accepts automated mail.
       </p>
       {rules.error && <ErrorBox error={rules.error} onRetry={rules.reload} title="Could not load the email rules" />}
@@ -118,7 +123,7 @@ export function EmailRules() {
             <li
               key={r.id}
               className={`rule ${r.enabled ? '' : 'rule-disabled'} ${over === i && dragging !== i ? 'rule-drop' : ''} ${dragging === i ? 'rule-dragging' : ''}`}
-              draggable
+              draggable={isAdmin}
               onDragStart={(e) => {
                 setDragging(i);
                 e.dataTransfer.effectAllowed = 'move';
@@ -135,13 +140,15 @@ export function EmailRules() {
               onDrop={(e) => onDrop(e, i)}
               data-testid="rule-row"
             >
-              <span className="drag-handle" aria-hidden="true" title="Drag to reorder">
-                ⋮⋮
-              </span>
+              {isAdmin && (
+                <span className="drag-handle" aria-hidden="true" title="Drag to reorder">
+                  ⋮⋮
+                </span>
+              )}
               <span className="rule-pos">{i + 1}</span>
               <div className="rule-main">
                 <div className="rule-title">
-                  <Link to={`/config/email/rules/${r.id}`}>{r.name}</Link>
+                  {isAdmin ? <Link to={`/config/email/rules/${r.id}`}>{r.name}</Link> : <strong>{r.name}</strong>}
                   {r.systemKey && <Badge tone="purple" title={`Managed with the integration (${r.systemKey}); you can still edit it`}>Integration</Badge>}
                   {r.acceptAutomated && <Badge tone="blue" title="Also acts on machine-sent mail (Auto-Submitted, Precedence: bulk/junk/list)">Automated mail</Badge>}
                   {!r.enabled && <Badge tone="gray">Disabled</Badge>}
@@ -158,7 +165,7 @@ export function EmailRules() {
                   </div>
                 )}
               </div>
-              <div className="rule-controls">
+              {isAdmin && <div className="rule-controls">
                 {/* While a change is saved the controls ignore clicks but stay focusable (disabled would drop the focus). */}
                 <Switch label={`${r.name} enabled`} checked={r.enabled} onChange={(v) => void toggle.run(r, v)} busy={toggle.busy} />
                 <button type="button" className="btn btn-icon" onClick={() => shift(i, -1)} disabled={i === 0} aria-disabled={reorder.busy || undefined} data-move={`${r.id}-up`} aria-label={`Move ${r.name} up`}>
@@ -170,7 +177,7 @@ export function EmailRules() {
                 <Link to={`/config/email/rules/${r.id}`} className="btn btn-small">
                   Edit
                 </Link>
-              </div>
+              </div>}
             </li>
           ))}
         </ol>

@@ -15,6 +15,7 @@ import type { InboundMessage, InboundState, Mailbox } from '../mail-types.ts';
 import { Link, navigate } from '../router.tsx';
 import { bodyOf, MailboxForm, megabytes } from './mailbox-form.tsx';
 import { HealthBadge } from './mailboxes.tsx';
+import { useSession } from '../session.tsx';
 
 const STATE_TONE: Record<InboundState, Tone> = { received: 'blue', processed: 'green', ignored: 'gray', failed: 'red' };
 const RAW_LIMIT = 200_000;
@@ -295,6 +296,7 @@ export function MailboxPage({ id }: { id: number }) {
     setRecheck((n) => n - 1);
   }, recheck > 0 ? 2000 : null);
   const [editing, setEditing] = useState(false);
+  const { isAdmin } = useSession();
   const [tick, setTick] = useState(0);
   const m = mailbox.data;
   useTitle(m?.name ?? 'Mailbox');
@@ -329,7 +331,7 @@ export function MailboxPage({ id }: { id: number }) {
         title={m.name}
         crumbs={[{ label: 'Mailboxes', to: '/config/email/mailboxes' }]}
         actions={
-          !editing && (
+          isAdmin && !editing && (
             <>
               <button type="button" className="btn" onClick={() => setEditing(true)}>
                 Edit

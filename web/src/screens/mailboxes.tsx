@@ -10,6 +10,7 @@ import { useAutoRefresh } from '../hooks/use-auto-refresh.ts';
 import type { Mailbox } from '../mail-types.ts';
 import { Link, navigate } from '../router.tsx';
 import { bodyOf, MailboxForm } from './mailbox-form.tsx';
+import { useSession } from '../session.tsx';
 
 const KIND_LABEL = { imap: 'IMAP', smtp: 'SMTP', upload: 'Upload' } as const;
 
@@ -26,6 +27,8 @@ export function Mailboxes() {
   // Health and last message change on their own, as on a mailbox's page.
   useAutoRefresh(list.refresh, 5000);
   const [adding, setAdding] = useState(false);
+  // Agents see the mailboxes, their health and trace, and upload mail; administrators set them up.
+  const { isAdmin } = useSession();
   const missing = list.error instanceof ApiError && list.error.status === 404;
 
   return (
@@ -33,7 +36,7 @@ export function Mailboxes() {
       <PageHeader
         title="Mailboxes"
         actions={
-          !adding && !missing && (
+          isAdmin && !adding && !missing && (
             <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
               Add mailbox
             </button>
