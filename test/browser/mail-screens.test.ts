@@ -51,6 +51,14 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
   const upload = async (mailboxId: number, subject: string) =>
     expect((await server.admin.post(`/api/mailboxes/${mailboxId}/messages`, mail(subject), { contentType: 'message/rfc822' })).status).toBe(202);
   const uploadBox = async (name: string) => (await server.admin.post('/api/mailboxes', { name, kind: 'upload' })).body.id as number;
+  /** Rules that each ignore mail whose subject holds their name, in this order; their ids. */
+  const ignoringRules = async (...names: string[]) => {
+    const ids: number[] = [];
+    for (const name of names) {
+      ids.push((await server.admin.post('/api/email-rules', { name, conditions: [{ field: 'subject', operator: 'contains', value: name }], actions: [{ type: 'ignore' }] })).body.id);
+    }
+    return ids;
+  };
 
   it('an SMTP mailbox keeps its size limit when other fields are saved, and the limit can be changed', async () => {
     const { page } = b;
@@ -172,10 +180,7 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
     await page.getByLabel('Name', { exact: true }).waitFor();
     expect(await hasFocus(page, 'Name')).toBe(true);
 
-    const ids: number[] = [];
-    for (const name of ['Key A', 'Key B', 'Key C']) {
-      ids.push((await server.admin.post('/api/email-rules', { name, conditions: [{ field: 'subject', operator: 'contains', value: name }], actions: [{ type: 'ignore' }] })).body.id);
-    }
+    const ids = await ignoringRules('Key A', 'Key B', 'Key C');
     try {
       await open('/config/email/rules');
       await page.getByRole('button', { name: 'Move Key A down' }).focus();
@@ -260,10 +265,7 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
 
   it('a failed reorder says so in plain words, and the message goes once a later change succeeds', async () => {
     const { page } = b;
-    const ids: number[] = [];
-    for (const name of ['Order A', 'Order B', 'Order C']) {
-      ids.push((await server.admin.post('/api/email-rules', { name, conditions: [{ field: 'subject', operator: 'contains', value: name }], actions: [{ type: 'ignore' }] })).body.id);
-    }
+    const ids = await ignoringRules('Order A', 'Order B', 'Order C');
     try {
       await open('/config/email/rules');
       await page.getByRole('button', { name: 'Move Order A down' }).waitFor();
