@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { checkSecretKey } from './crypto/key-check.ts';
 import { createSecretBox, loadOrCreateKey, type SecretBox } from './crypto/secret-box.ts';
 import { openDatabase, type Database, type Dialect } from './db/database.ts';
 import { migrateToLatest } from './db/migrate.ts';
@@ -59,6 +60,12 @@ export async function createAppContext(config: Config, options: ContextOptions =
     throw err;
   }
   const secretBox = createSecretBox(loadOrCreateKey(config.RELAYDESK_SECRET_KEY, config.dataDir));
+  try {
+    await checkSecretKey(handle.db, secretBox, config.dataDir);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
   const queue = createJobQueue({ db: handle.db, dialect: handle.dialect, logger, clock: options.clock });
 
   // Modules register ticket hooks; the ticket service calls whatever is in this list at the time.

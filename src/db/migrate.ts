@@ -9,6 +9,7 @@ import * as m0006 from './migrations/0006-ticket-sort-indexes.ts';
 import * as m0007 from './migrations/0007-email-rule-accept-automated.ts';
 import * as m0008 from './migrations/0008-inbound-message-id-order.ts';
 import * as m0009 from './migrations/0009-ticket-text-search.ts';
+import * as m0010 from './migrations/0010-secret-key-check.ts';
 
 /** The one migration history; append new files here in order. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-email-rule-accept-automated': m0007,
   '0008-inbound-message-id-order': m0008,
   '0009-ticket-text-search': m0009,
+  '0010-secret-key-check': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

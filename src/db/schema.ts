@@ -106,6 +106,7 @@ export type JobsTable = {
 };
 export type JobSchedulesTable = { name: string; kind: string; payload: Json; interval_ms: number; next_run_at: Time; enabled: Bool };
 export type LeasesTable = { name: string; holder: string; expires_at: Time };
+export type SecretKeyCheckTable = { id: number; check_enc: string; created_at: Time };
 
 export type DB = {
   agents: AgentsTable; sessions: SessionsTable; api_tokens: ApiTokensTable;
@@ -116,4 +117,5 @@ export type DB = {
   datto_site_links: DattoSiteLinksTable; datto_device_links: DattoDeviceLinksTable; datto_alerts: DattoAlertsTable;
   webhook_deliveries: WebhookDeliveriesTable; jobs: JobsTable; job_schedules: JobSchedulesTable; leases: LeasesTable;
   datto_alert_storms: DattoAlertStormsTable; datto_maintenance_windows: DattoMaintenanceWindowsTable;
+  secret_key_check: SecretKeyCheckTable;
 };
