@@ -37,7 +37,7 @@ describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, aud
     await screenshot(page, 'ticket-types');
   });
 
-  it('adds an agent, who signs in without the administrator screens and reads mailboxes and email rules without changing them', async () => {
+  it('adds an agent, who signs in without the administrator screens, reads mailboxes and email rules without changing them, and changes their password', async () => {
     const { page } = b;
     await nav(page, 'Agents').click();
     await page.getByRole('button', { name: 'New agent' }).click();
@@ -85,6 +85,20 @@ describeBrowser('configuration: ticket types, agents, API tokens, mailboxes, aud
     await nav(page, 'Mailboxes').click();
     await page.getByRole('link', { name: 'Agent-visible uploads' }).waitFor();
     expect(await page.getByRole('button', { name: 'Add mailbox' }).count()).toBe(0);
+
+    // The agent changes the password the administrator gave them.
+    await page.getByRole('link', { name: 'Your account' }).click();
+    await page.getByLabel('Current password').fill('not-the-password');
+    await page.getByLabel('New password', { exact: true }).fill('alex-own-password-2');
+    await page.getByLabel('New password again').fill('alex-own-password-2');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('.field-error', { hasText: 'is not your current password' }).waitFor();
+    await page.getByLabel('Current password').fill(AGENT.password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('.toast', { hasText: 'Password changed' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, AGENT.email, 'alex-own-password-2');
+    await page.getByRole('heading', { name: 'Tickets' }).waitFor();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, ADMIN.email, ADMIN.password);

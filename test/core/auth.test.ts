@@ -48,6 +48,26 @@ describe('authentication and roles', () => {
     expect((await agent.post('/api/tickets', { summary: 'Mouse broken' })).status).toBe(201);
   });
 
+  it('an agent changes their own password: the current one is checked, other sessions end, this one stays', async () => {
+    await s.admin.post('/api/agents', { email: 'pw@example.test', name: 'Pat', password: 'initial-pass-1' });
+    const here = await login(s.url, 'pw@example.test', 'initial-pass-1');
+    const elsewhere = await login(s.url, 'pw@example.test', 'initial-pass-1');
+    const wrong = await here.post('/api/me/password', { currentPassword: 'not-it-at-all', newPassword: 'chosen-pass-2' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error).toMatchObject({ code: 'validation_failed', details: [{ field: 'body.currentPassword', message: 'is not your current password' }] });
+    const short = await here.post('/api/me/password', { currentPassword: 'initial-pass-1', newPassword: 'short' });
+    expect(short.status).toBe(400);
+    expect(short.body.error.message).toMatch(/^body\.newPassword: must be at least 8 characters/);
+
+    expect((await here.post('/api/me/password', { currentPassword: 'initial-pass-1', newPassword: 'chosen-pass-2' })).status).toBe(204);
+    expect((await here.get('/api/me')).status).toBe(200);
+    expect((await elsewhere.get('/api/me')).status).toBe(401);
+    expect((await s.anonymous.post('/api/auth/login', { email: 'pw@example.test', password: 'initial-pass-1' })).status).toBe(401);
+    expect((await s.anonymous.post('/api/auth/login', { email: 'pw@example.test', password: 'chosen-pass-2' })).status).toBe(200);
+    const entries = (await s.admin.get('/api/audit-log?limit=20')).body.items as Array<{ action: string; changes: unknown }>;
+    expect(entries.find((e) => e.action === 'agent.password_change')?.changes).toEqual({ password: 'changed' });
+  });
+
   it('API tokens authenticate as Bearer, are stored hashed and stop working when revoked', async () => {
     const created = await agent.post('/api/api-tokens', { name: 'script' });
     expect(created.status).toBe(201);

@@ -20,6 +20,7 @@ import { Agents } from './screens/agents.tsx';
 import { ApiTokens } from './screens/api-tokens.tsx';
 import { AuditLog } from './screens/audit-log.tsx';
 import { NotFound } from './screens/not-found.tsx';
+import { Account } from './screens/account.tsx';
 
 type Route = { path: string; admin?: boolean; render(p: Record<string, string>): ReactNode };
 
@@ -46,6 +47,7 @@ export const ROUTES: Route[] = [
   { path: '/config/agents', render: () => <Agents /> },
   { path: '/config/api-tokens', render: () => <ApiTokens /> },
   { path: '/config/audit-log', admin: true, render: () => <AuditLog /> },
+  { path: '/account', render: () => <Account /> },
 ];
 
 export function renderRoute(path: string, isAdmin: boolean): ReactNode {

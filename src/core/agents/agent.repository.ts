@@ -41,6 +41,11 @@ const findSessionQuery = cachedQuery((db, tokenHash: string) => db.selectFrom('s
 export const deleteSession = (db: Executor, tokenHash: string) =>
   db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
 
+/** Signs the agent out everywhere but the session `keepTokenHash` (when given). */
+export const deleteOtherSessions = (db: Executor, agentId: number, keepTokenHash: string | null) =>
+  db.deleteFrom('sessions').where('agent_id', '=', agentId)
+    .$if(keepTokenHash !== null, (qb) => qb.where('token_hash', '!=', keepTokenHash!)).execute();
+
 export const deleteExpiredSessions = (db: Executor, now: string) =>
   db.deleteFrom('sessions').where('expires_at', '<', now).execute();
 

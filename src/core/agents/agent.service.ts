@@ -80,6 +80,24 @@ export function createAgentService(db: Database, opts: { sessionHours: number })
       return presentAgent(row);
     },
 
+    /**
+     * An agent changes their own password, proving the current one; their other sessions end (the
+     * one making the change stays signed in). API tokens are separate credentials and stay.
+     */
+    async changeOwnPassword(agentId: number, current: string, next: string, sessionToken: string | null): Promise<void> {
+      const agent = await repo.findAgentById(db, agentId);
+      if (!agent) throw new NotFoundError('Agent', agentId);
+      if (!(await verifyPassword(current, agent.password_hash))) {
+        throw ValidationError.forFields([{ field: 'body.currentPassword', message: 'is not your current password' }]);
+      }
+      const hash = await hashPassword(next);
+      await db.transaction().execute(async (trx) => {
+        await repo.updateAgent(trx, agentId, { password_hash: hash, updated_at: now() });
+        await repo.deleteOtherSessions(trx, agentId, sessionToken ? hashToken(sessionToken) : null);
+        await audit(trx, { kind: 'agent', agentId, role: agent.role, name: agent.name }, { action: 'agent.password_change', entity: 'agent', entityId: agentId, changes: { password: 'changed' } });
+      });
+    },
+
     async login(email: string, password: string): Promise<{ token: string; agent: Agent; expiresAt: string }> {
       const agent = await repo.findAgentByEmail(db, email);
       const ok = await verifyPassword(password, agent?.password_hash ?? null);

@@ -47,6 +47,13 @@ export function agentsRoutes(app: HttpApp, agents: AgentService, opts: { secureC
 
   app.get('/api/me', { schema: { tags: ['auth'], response: { 200: agentShape } } }, async (req) => agents.get(req.agent!.id));
 
+  app.post('/api/me/password', {
+    schema: { tags: ['auth'], summary: 'Change your own password; your other sessions end', body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: password }) },
+  }, async (req, reply) => {
+    await agents.changeOwnPassword(req.agent!.id, req.body.currentPassword, req.body.newPassword, req.cookies[SESSION_COOKIE] ?? null);
+    return reply.status(204).send();
+  });
+
   app.get('/api/agents', {
     schema: { tags: ['agents'], querystring: z.object(pageQuery), response: { 200: pageOf(agentShape) } },
   }, async (req) => agents.list(req.query));

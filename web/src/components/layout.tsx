@@ -101,6 +101,9 @@ export function Layout({ children }: { children: ReactNode }) {
               <div className="who-role">{me.role === 'admin' ? 'Administrator' : 'Agent'}</div>
             </div>
           </div>
+          <Link to="/account" className="btn btn-small btn-ghost-dark btn-block-dark">
+            Your account
+          </Link>
           <button type="button" className="btn btn-small btn-ghost-dark btn-block-dark" onClick={() => void signOut()}>
             Sign out
           </button>

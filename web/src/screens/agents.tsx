@@ -46,7 +46,7 @@ function AddAgentForm({ onAdded }: { onAdded(): void }) {
       <Field label="E-mail" error={fields.email}>
         <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required autoComplete="off" />
       </Field>
-      <Field label="Initial password" hint="At least 8 characters. Tell the agent to change it." error={fields.password}>
+      <Field label="Initial password" hint="At least 8 characters. The agent can change it under Your account." error={fields.password}>
         <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required minLength={8} autoComplete="new-password" />
       </Field>
       <Field label="Role">
