@@ -47,7 +47,11 @@ async function askPassword(): Promise<string> {
   if (process.env.RELAYDESK_NEW_PASSWORD) return process.env.RELAYDESK_NEW_PASSWORD;
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
-    return await rl.question('Password (at least 8 characters): ');
+    // Input that ends before a line (a script, a container without a terminal) would leave the question open for ever.
+    return await new Promise<string>((resolve, reject) => {
+      rl.on('close', () => reject(new Error('No password given: pass --password P, set RELAYDESK_NEW_PASSWORD, or run it in a terminal to be asked')));
+      rl.question('Password (at least 8 characters): ').then(resolve, reject);
+    });
   } finally {
     rl.close();
   }

@@ -42,6 +42,10 @@ describe('the relaydesk process', () => {
     expect(spawnSync(process.execPath, [bin, 'migrate'], { env, encoding: 'utf8' }).stdout).toMatch(/up to date/);
 
     const password = `pw-${crypto.randomBytes(6).toString('hex')}`;
+    // Without a password and with nothing to read it from, it says how to give one instead of hanging or exiting silently.
+    const unasked = spawnSync(process.execPath, [bin, 'admin', 'create', '--email', 'ops@example.test'], { env, encoding: 'utf8', input: '' });
+    expect(unasked.status).toBe(1);
+    expect(unasked.stderr).toMatch(/No password given: pass --password P, set RELAYDESK_NEW_PASSWORD/);
     const admin = spawnSync(process.execPath, [bin, 'admin', 'create', '--email', 'ops@example.test', '--password', password], { env, encoding: 'utf8' });
     expect(admin.status, admin.stderr).toBe(0);
     expect(admin.stdout).toMatch(/Created administrator ops@example.test/);
