@@ -68,6 +68,8 @@ describeBrowser('mail screens: mailboxes and email rules', () => {
     const id = created.body.id as number;
     await open(`/config/email/mailboxes/${id}`);
     await page.getByText('1 MB', { exact: true }).waitFor();
+    // A mailbox of any kind takes an upload, not only an upload mailbox.
+    await page.getByLabel('Upload .eml').waitFor();
     await page.getByRole('button', { name: 'Edit' }).click();
     const limit = page.getByLabel('Size limit (MB)');
     expect(await limit.inputValue()).toBe('1');

@@ -367,17 +367,7 @@ export function MailboxPage({ id }: { id: number }) {
       )}
       <div className="detail-grid">
         <div className="detail-main">
-          {m.kind === 'upload' ? (
-            <Card title="Upload messages">
-              <UploadEml
-                mailboxId={id}
-                onUploaded={() => {
-                  setTick((t) => t + 1);
-                  mailbox.reload();
-                }}
-              />
-            </Card>
-          ) : (
+          {m.kind !== 'upload' && (
             <Card title="Settings">
               <Facts
                 items={
@@ -401,6 +391,16 @@ export function MailboxPage({ id }: { id: number }) {
               />
             </Card>
           )}
+          {/* Any kind takes an upload: a mail saved from a mail client, or one to run through again. */}
+          <Card title="Upload messages">
+            <UploadEml
+              mailboxId={id}
+              onUploaded={() => {
+                setTick((t) => t + 1);
+                mailbox.reload();
+              }}
+            />
+          </Card>
         </div>
         <aside className="detail-side">
           <Card title="Health" actions={<button type="button" className="btn btn-small" onClick={mailbox.reload}>Refresh</button>}>
@@ -409,7 +409,7 @@ export function MailboxPage({ id }: { id: number }) {
                 ['State', <HealthBadge mailbox={m} />],
                 ['Last message', m.health.lastMessageAt ? <span title={formatDateTime(m.health.lastMessageAt)}>{formatAgo(m.health.lastMessageAt)}</span> : 'never'],
                 ['Last error', m.health.lastError ? <span className="text-danger">{m.health.lastError}</span> : <span className="muted">none</span>],
-                ...(m.kind === 'upload' ? ([['API', <code className="break">POST /api/mailboxes/{m.id}/messages</code>]] as Array<[string, ReactNode]>) : []),
+                ['Upload API', <code className="break">POST /api/mailboxes/{m.id}/messages</code>],
               ]}
             />
           </Card>
