@@ -28,13 +28,15 @@ describe('Datto RMM settings and test connection', () => {
     await emu?.stop();
   });
 
-  it('starts disabled, lists the module, and shows the webhook URL only to admins', async () => {
+  it('starts disabled, lists the module, and shows the webhook URL and the API key only to admins', async () => {
     const list = await s.admin.get('/api/integrations');
     expect(list.body.items).toEqual([expect.objectContaining({ key: 'datto-rmm', name: 'Datto RMM', enabled: false })]);
     const mine = (await s.admin.get('/api/integrations/datto-rmm')).body;
     expect(mine).toMatchObject({ enabled: false, apiSecretSet: false, siteImport: { mode: 'customerPerSite' }, assetImport: { enabled: true } });
     expect(mine.webhookUrl).toMatch(new RegExp(`^${s.url}/hooks/datto-rmm/[A-Za-z0-9_-]{20,}$`));
-    expect((await agent.get('/api/integrations/datto-rmm')).body.webhookUrl).toBeNull();
+    const seenByAgent = (await agent.get('/api/integrations/datto-rmm')).body;
+    expect(seenByAgent.webhookUrl).toBeNull();
+    expect(seenByAgent.apiKey).toBeNull();
   });
 
   it('refuses a non-https URL, and enabling without credentials, naming what is wrong', async () => {

@@ -13,7 +13,7 @@ export function publicBaseUrl(ctx: DattoContext, req: FastifyRequest): string {
 
 export function settingsRoutes(app: HttpApp, ctx: DattoContext) {
   const present = (req: FastifyRequest) =>
-    ctx.settings.present({ includeWebhook: req.agent?.role === 'admin', publicBaseUrl: publicBaseUrl(ctx, req) });
+    ctx.settings.present({ admin: req.agent?.role === 'admin', publicBaseUrl: publicBaseUrl(ctx, req) });
 
   app.get(base, { schema: { tags: ['datto-rmm'], summary: 'Datto RMM settings (the secret is never returned)' } }, async (req) => present(req));
 

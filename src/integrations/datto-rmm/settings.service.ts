@@ -79,11 +79,13 @@ export function createSettingsService(deps: ModuleDeps, clientOverrides: Partial
 
     ensureWebhookToken,
 
-    async present(opts: { includeWebhook: boolean; publicBaseUrl: string }) {
+    /** Agents see the settings without the webhook URL and the API key; the secret is never shown. */
+    async present(opts: { admin: boolean; publicBaseUrl: string }) {
       const { settings, secrets, enabled } = await load();
-      const token = opts.includeWebhook ? await ensureWebhookToken() : null;
+      const token = opts.admin ? await ensureWebhookToken() : null;
       return {
         ...settings,
+        apiKey: opts.admin ? settings.apiKey : null,
         enabled,
         apiSecretSet: !!secrets.apiSecret,
         webhookUrl: token ? `${opts.publicBaseUrl}/hooks/${MODULE_KEY}/${token}` : null,
