@@ -94,6 +94,9 @@ export function createInboxService(db: Database, opts: { onStored?: () => void }
     async replay(id: number) {
       const r = await repo.findInbound(db, id);
       if (!r) throw new NotFoundError('Inbound message', id);
+      if (r.state === 'ignored' && /^(bounce|auto-reply):/.test(r.reason ?? '')) {
+        throw new ConflictError(`Message ${id} is a bounce or an auto-reply, which is ignored before any rule runs; replaying it would change nothing`);
+      }
       if (!(await repo.requeue(db, id))) {
         throw new ConflictError(`Message ${id} is ${r.state}; only a failed or ignored message can be replayed`);
       }

@@ -222,6 +222,12 @@ describe('upload path and the durable inbox', () => {
     expect(after.ticketId).toBeTypeOf('number');
     expect((await s.admin.post(`/api/inbound-messages/${ignored.id}/replay`)).status).toBe(409);
     expect((await s.admin.post('/api/inbound-messages/999999/replay')).status).toBe(404);
+    // An auto-reply is ignored before any rule: replaying it would change nothing, so it is refused.
+    const ooo = await ingest(s, mailboxId, buildMail({ subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } }));
+    expect(ooo).toMatchObject({ state: 'ignored', reason: expect.stringMatching(/^auto-reply:/) });
+    const loop = await s.admin.post(`/api/inbound-messages/${ooo.id}/replay`);
+    expect(loop.status).toBe(409);
+    expect(loop.body.error.message).toMatch(/bounce or an auto-reply, which is ignored before any rule runs/);
 
     // A failed one: an add-to-ticket rule pointing at a ticket that does not exist (any more).
     const brokenId = await storeRuleUnchecked(s.ctx.db, {
