@@ -1,5 +1,5 @@
 import readline from 'node:readline/promises';
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createAppContext } from '../app-context.ts';
@@ -11,15 +11,7 @@ export { ingestCommand } from './ingest-command.ts';
 
 export async function serveCommand() {
   const config = loadConfig();
-  let running: Awaited<ReturnType<typeof startRelaydesk>>;
-  try {
-    running = await startRelaydesk(config);
-  } catch (err) {
-    // A setting that does not fit the database (the secret key) is said in words, like a bad variable.
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
+  const running = await startRelaydesk(config);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -27,8 +27,10 @@ addDattoImportCommands(program);
 
 export { program };
 
+// A bad setting, or one that does not fit the database (the secret key), is said in words, not as a stack trace.
 try {
   loadConfig();
+  await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
@@ -36,4 +38,3 @@ try {
   }
   throw err;
 }
-await program.parseAsync(process.argv);

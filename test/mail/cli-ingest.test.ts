@@ -20,7 +20,10 @@ describe('relaydesk ingest --mailbox <id> FILE.eml…', () => {
       const schema = (await s.ctx.db.selectNoFrom((eb) => eb.fn<string>('current_schema', []).as('s')).executeTakeFirstOrThrow()).s;
       databaseUrl = `${process.env.TEST_DATABASE_URL}${process.env.TEST_DATABASE_URL!.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
     }
-    env = { ...process.env, RELAYDESK_DATA_DIR: s.dataDir, LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+    env = {
+      ...process.env, RELAYDESK_DATA_DIR: s.dataDir, LOG_LEVEL: 'warn', RELAYDESK_SECRET_KEY: s.ctx.config.RELAYDESK_SECRET_KEY,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    };
   });
   afterAll(async () => { await s?.stop(); });
 
@@ -39,6 +42,14 @@ describe('relaydesk ingest --mailbox <id> FILE.eml…', () => {
     for (const id of ids) expect((await settled(s, id)).state).toBe('processed');
     const summaries = await Promise.all(ids.map(async (id) => (await s.admin.get(`/api/tickets/${(await s.admin.get(`/api/inbound-messages/${id}`)).body.ticketId}`)).body.summary));
     expect(summaries).toEqual(['From the CLI one', 'From the CLI two']);
+  }, 60_000);
+
+  it('refuses to run with another secret key than the server\'s, saying so without a stack trace', async () => {
+    const { RELAYDESK_SECRET_KEY: _key, ...withoutKey } = env;
+    const err = await run('node', [bin, 'ingest', '--mailbox', '1', path.join(s.dataDir, 'none.eml')], { env: withoutKey }).catch((e) => e);
+    expect(err.code).toBe(2);
+    expect(err.stderr.trim()).toMatch(/^RELAYDESK_SECRET_KEY: this is not the key the secrets in this database were encrypted with/);
+    expect(err.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
   it('says which file failed and exits non-zero; refuses an unknown mailbox', async () => {
