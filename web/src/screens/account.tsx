@@ -3,6 +3,7 @@ import { api, ApiError } from '../api.ts';
 import { Field } from '../components/field.tsx';
 import { Card, PageHeader, useTitle } from '../components/page.tsx';
 import { InlineError } from '../components/states.tsx';
+import { SubmitActions } from '../components/submit-button.tsx';
 import { toast } from '../components/toasts.tsx';
 import { useAction } from '../hooks/use-action.ts';
 import { useSession } from '../session.tsx';
@@ -51,11 +52,7 @@ export function Account() {
           </Field>
           </div>
           {!fields.currentPassword && !fields.newPassword && <InlineError error={change.error} />}
-          <div className="form-actions">
-            <button type="submit" className="btn btn-primary" disabled={change.busy}>
-              {change.busy ? 'Changing…' : 'Change password'}
-            </button>
-          </div>
+          <SubmitActions busy={change.busy} busyLabel="Changing…">Change password</SubmitActions>
         </form>
       </Card>
     </>

@@ -11,6 +11,7 @@ import { useAction } from '../hooks/use-action.ts';
 import { usePaged } from '../hooks/use-paged.ts';
 import { useSession } from '../session.tsx';
 import type { Agent, Role } from '../types.ts';
+import { SubmitActions } from '../components/submit-button.tsx';
 
 function AddAgentForm({ onAdded }: { onAdded(): void }) {
   const [name, setName] = useState('');
@@ -57,11 +58,7 @@ function AddAgentForm({ onAdded }: { onAdded(): void }) {
       </Field>
       </div>
       <InlineError error={add.error} />
-      <div className="form-actions">
-        <button type="submit" className="btn btn-primary" disabled={add.busy}>
-          {add.busy ? 'Adding…' : 'Add agent'}
-        </button>
-      </div>
+      <SubmitActions busy={add.busy} busyLabel="Adding…">Add agent</SubmitActions>
     </form>
   );
 }
