@@ -77,14 +77,28 @@ export function summaryHeaders(raw: Buffer): { messageId: string | null; subject
   const fields = rawHeaders(raw);
   // NUL never reaches the database: PostgreSQL text cannot hold it, and it would fail the store.
   const get = (name: string) => {
-    const value = fields.find(([k]) => k === name)?.[1];
+    const value = fieldValue(fields, name);
     return value === undefined ? undefined : storableText(value);
   };
   const mid = get('message-id')?.match(/<[^>\s]+>/)?.[0] ?? (get('message-id')?.trim() || null);
   return { messageId: mid?.slice(0, 998) ?? null, subject: get('subject')?.slice(0, 1000) ?? null, from: get('from')?.slice(0, 500) ?? null };
 }
 
+/** The first value of a header field, as `rawHeaders` returns them. */
+const fieldValue = (fields: Array<[string, string]>, name: string) => fields.find(([k]) => k === name)?.[1];
+
+/** The charset a Content-Type value names, if any. */
+const charsetOf = (contentType: string | undefined) => contentType?.match(/charset\s*=\s*"?([\w.:-]+)/i)?.[1];
+
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const isUtf8 = (bytes: Uint8Array) => {
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 // iconv-lite rather than TextDecoder: Node's decodes "windows-1252" as ISO-8859-1 (0x80 is not €).
 const legacyCharset = (charset: string | undefined) =>
@@ -97,17 +111,11 @@ const legacyCharset = (charset: string | undefined) =>
  */
 export function legacyHeaderText(raw: Buffer, name: string): string | null {
   const fields = rawHeaders(raw);
-  const value = fields.find(([k]) => k === name)?.[1];
+  const value = fieldValue(fields, name);
   if (value?.includes('=?')) return legacyEncodedWords(value);
   if (!value || !/[\x80-\xff]/.test(value)) return null;
   const bytes = Buffer.from(value, 'latin1');
-  try {
-    strictUtf8.decode(bytes);
-    return null;
-  } catch {
-    const charset = fields.find(([k]) => k === 'content-type')?.[1].match(/charset\s*=\s*"?([\w.:-]+)/i)?.[1];
-    return iconv.decode(bytes, legacyCharset(charset));
-  }
+  return isUtf8(bytes) ? null : iconv.decode(bytes, legacyCharset(charsetOf(fieldValue(fields, 'content-type'))));
 }
 
 const ENCODED_WORD = /=\?([^?\s*]+)(\*[^?\s]*)?\?([bq])\?([^?\s]*)\?=/gi;
@@ -122,13 +130,9 @@ function legacyEncodedWords(value: string): string | null {
   const words = value.replace(ENCODED_WORD, (word, charset: string, _lang: string | undefined, encoding: string, text: string) => {
     if (legacyCharset(charset) === charset) return word;
     const bytes = encoding.toLowerCase() === 'b' ? Buffer.from(text, 'base64') : libqp.decode(text.replace(/_/g, ' '));
-    try {
-      strictUtf8.decode(bytes);
-      return word;
-    } catch {
-      repaired = true;
-      return `=?windows-1252?${encoding}?${text}?=`;
-    }
+    if (isUtf8(bytes)) return word;
+    repaired = true;
+    return `=?windows-1252?${encoding}?${text}?=`;
   });
   return repaired ? libmime.decodeWords(words) : null;
 }
@@ -141,18 +145,11 @@ function legacyEncodedWords(value: string): string | null {
 export function legacyBodyText(received: Buffer): string | null {
   const raw = messageStart(received);
   const fields = rawHeaders(raw);
-  const get = (name: string) => fields.find(([k]) => k === name)?.[1] ?? '';
-  const type = get('content-type');
+  const type = fieldValue(fields, 'content-type') ?? '';
   if (type && !/^\s*text\/[\w.+-]+\s*(;|$)/i.test(type)) return null;
   let body = raw.subarray(headerEnd(raw).bodyStart);
-  const transfer = get('content-transfer-encoding').trim().toLowerCase();
+  const transfer = (fieldValue(fields, 'content-transfer-encoding') ?? '').trim().toLowerCase();
   if (transfer === 'base64') body = Buffer.from(body.toString('latin1'), 'base64');
   else if (transfer === 'quoted-printable') body = libqp.decode(body.toString('latin1'));
-  try {
-    strictUtf8.decode(body);
-    return null;
-  } catch {
-    const charset = type.match(/charset\s*=\s*"?([\w.:-]+)/i)?.[1];
-    return iconv.decode(body, legacyCharset(charset));
-  }
+  return isUtf8(body) ? null : iconv.decode(body, legacyCharset(charsetOf(type)));
 }
