@@ -20,6 +20,9 @@ export function loopReason(mail: Pick<ParsedMail, 'headers' | 'from'>): string |
   return null;
 }
 
+/** Whether a recorded reason is one `loopReason` gave: such mail is ignored before any rule runs, whatever the rules say. */
+export const isLoopReason = (reason: string | null) => /^(bounce|auto-reply):/.test(reason ?? '');
+
 /**
  * Machine-sent mail that is not a reply (Auto-Submitted: auto-generated, Precedence bulk/junk/list).
  * It is ignored unless the rule that matches it accepts automated mail (`acceptAutomated`), as a rule

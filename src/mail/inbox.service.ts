@@ -6,6 +6,7 @@ import * as repo from './inbox.repository.ts';
 import { findMailbox, findMailboxSettings } from './mailbox.repository.ts';
 import { MAX_MESSAGE_BYTES } from './mailbox.schemas.ts';
 import { mailMetrics } from './mail-metrics.ts';
+import { isLoopReason } from './auto-reply.ts';
 import { contentHash, summaryHeaders } from './raw-message.ts';
 
 export type InboundMessage = {
@@ -94,7 +95,7 @@ export function createInboxService(db: Database, opts: { onStored?: () => void }
     async replay(id: number) {
       const r = await repo.findInbound(db, id);
       if (!r) throw new NotFoundError('Inbound message', id);
-      if (r.state === 'ignored' && /^(bounce|auto-reply):/.test(r.reason ?? '')) {
+      if (r.state === 'ignored' && isLoopReason(r.reason)) {
         throw new ConflictError(`Message ${id} is a bounce or an auto-reply, which is ignored before any rule runs; replaying it would change nothing`);
       }
       if (!(await repo.requeue(db, id))) {
