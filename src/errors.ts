@@ -10,6 +10,9 @@ export class AppError extends Error {
   }
 }
 
+/** What an error says, whatever was thrown. */
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /** A field at fault and what is wrong with it; `field` is a dotted path such as `body.actions.0.type`. */
 export type FieldProblem = { field: string; message: string };
 

@@ -4,7 +4,7 @@ import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { createAppContext } from '../app-context.ts';
 import { createLogger } from '../logger.ts';
-import { AppError } from '../errors.ts';
+import { AppError, messageOf } from '../errors.ts';
 import { startRelaydesk } from '../main.ts';
 
 export { ingestCommand } from './ingest-command.ts';
@@ -58,7 +58,7 @@ export async function adminCreateCommand(opts: { email: string; name: string; pa
     const agent = await ctx.services.agents.create({ email: opts.email, name: opts.name, role: 'admin', password }, { kind: 'system', name: 'cli' });
     process.stdout.write(`Created administrator ${agent.email} (id ${agent.id}).\n`);
   } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${messageOf(err)}\n`);
     process.exitCode = 1;
   } finally {
     await ctx.close();

@@ -3,6 +3,7 @@ import { createAppContext } from '../app-context.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
 import { createMailPipeline } from '../mail/mail-pipeline.ts';
+import { messageOf } from '../errors.ts';
 
 /**
  * `relaydesk ingest --mailbox <id> FILE.eml…`: stores each file in the mailbox's inbox, like an upload.
@@ -29,7 +30,7 @@ export async function ingestCommand(files: string[], opts: { mailbox: string; pr
           ? `${file}: already stored as message ${receipt.id} (${receipt.state})\n`
           : `${file}: stored as message ${receipt.id}\n`);
       } catch (err) {
-        process.stderr.write(`${file}: ${errorText(err)}\n`);
+        process.stderr.write(`${file}: ${messageOf(err)}\n`);
         problems.set(file, 'not stored');
       }
     }
@@ -47,11 +48,9 @@ export async function ingestCommand(files: string[], opts: { mailbox: string; pr
       process.exitCode = 1;
     }
   } catch (err) {
-    process.stderr.write(`${errorText(err)}\n`);
+    process.stderr.write(`${messageOf(err)}\n`);
     process.exitCode = 1;
   } finally {
     await ctx.close();
   }
 }
-
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -3,6 +3,7 @@ import { PermanentJobError, RetryJobLater } from './job-definition.ts';
 import { backoffDelay, type JobQueue } from './job-queue.ts';
 import { claimJobs, markDone, markFailed, renewLease, reschedule, setProgress, type JobRow } from './job.repository.ts';
 import { jobMetrics } from './job-metrics.ts';
+import { messageOf } from '../errors.ts';
 
 export type WorkerOptions = { concurrency: number; pollMs?: number; logger: Logger };
 export type Worker = { stop(): Promise<void>; /** Runs due jobs until none is left (tests, CLI). */ drain(timeoutMs?: number): Promise<void> };
@@ -82,7 +83,7 @@ export function startWorker(queue: JobQueue, options: WorkerOptions): Worker {
       await markDone(queue.db, job.id, queue.workerId, result, nowIso());
       jobMetrics.completed.inc({ kind: job.kind, outcome: 'done' });
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = messageOf(err);
       if (err instanceof RetryJobLater) {
         const runAt = new Date(queue.clock.now().getTime() + err.delayMs).toISOString();
         await reschedule(queue.db, job.id, queue.workerId, message, runAt, nowIso(), true);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { setImmediate as nextTurn, setTimeout as wait } from 'node:timers/promises';
 import type { Database, Dialect, Tx } from '../db/database.ts';
-import { AppError } from '../errors.ts';
+import { AppError, messageOf } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { InboundMail, RuleActionDefinition, RuleActionOutcome } from '../rules/rule-action.ts';
 import { firstMatch, type CompiledRule } from '../rules/rule-engine.ts';
@@ -240,7 +240,7 @@ export function createMailProcessor(o: MailProcessorOptions): MailProcessor {
         if (err instanceof LostClaim) return () => {};
         // Lost a race for a new thread key: the winner has committed by now, so a second look finds its ticket.
         if (isConcurrent(err) && attempt < 3) continue;
-        const reason = err instanceof Error ? err.message : String(err);
+        const reason = messageOf(err);
         if (isRetryable(err) && msg.attempts < maxAttempts) {
           await repo.releaseClaim(trx, msg.id, workerId, new Date(Date.now() + 200 * 2 ** (msg.attempts - 1)).toISOString(), `retrying: ${reason}`);
           return () => mailMetrics.retries.inc();

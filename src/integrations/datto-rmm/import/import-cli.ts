@@ -12,6 +12,7 @@ import { createSiteLinkEvents, type DattoContext } from '../module-part.ts';
 import { createImport } from './import.part.ts';
 import type { ImportCounts } from './import-run.ts';
 import type { SyncWhat } from './sync-jobs.ts';
+import { messageOf } from '../../../errors.ts';
 
 /** Adds `relaydesk datto sync sites|devices` to the CLI. */
 export function addDattoImportCommands(program: Command): void {
@@ -63,7 +64,7 @@ async function syncCommand(what: SyncWhat): Promise<number> {
     }
   } catch (err) {
     bar.finish();
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`${messageOf(err)}\n`);
     return 1;
   } finally {
     await worker.stop();

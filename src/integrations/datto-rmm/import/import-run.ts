@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Database, Tx } from '../../../db/database.ts';
+import { messageOf } from '../../../errors.ts';
 
 /** What one import run did, stored as the job's result. */
 export type ImportCounts = {
@@ -88,8 +89,4 @@ export async function* prefetched<T>(source: AsyncIterable<T>, ahead = 2): Async
   } finally {
     void Promise.resolve(iterator.return?.()).catch(() => {});
   }
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
