@@ -9,7 +9,7 @@ const state = z.enum(['received', 'processed', 'ignored', 'failed']);
 export const inboundShape = z.object({
   id: z.number(), mailboxId: z.number(), messageId: z.string().nullable(), subject: z.string().nullable(), from: z.string().nullable(),
   receivedAt: z.string(), state, ruleName: z.string().nullable(), ruleId: z.number().nullable(), ticketId: z.number().nullable(),
-  reason: z.string().nullable(), attempts: z.number(), processedAt: z.string().nullable(), size: z.number(),
+  reason: z.string().nullable(), attempts: z.number(), processedAt: z.string().nullable(), size: z.number(), replayable: z.boolean(),
 });
 const receiptShape = z.object({ id: z.number(), state, duplicate: z.boolean() });
 

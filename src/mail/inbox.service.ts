@@ -13,12 +13,17 @@ export type InboundMessage = {
   id: number; mailboxId: number; messageId: string | null; subject: string | null; from: string | null; receivedAt: string;
   state: repo.InboundState; ruleName: string | null; ruleId: number | null; ticketId: number | null; reason: string | null;
   attempts: number; processedAt: string | null; size: number;
+  /** Whether a replay can change anything: failed, or ignored by a rule (a bounce or auto-reply is ignored before any rule). */
+  replayable: boolean;
 };
+
+const replayable = (r: Pick<repo.InboundSummaryRow, 'state' | 'reason'>) =>
+  r.state === 'failed' || (r.state === 'ignored' && !isLoopReason(r.reason));
 
 export const presentInbound = (r: repo.InboundSummaryRow): InboundMessage => ({
   id: r.id, mailboxId: r.mailbox_id, messageId: r.message_id, subject: r.subject, from: r.from_addr, receivedAt: r.received_at,
   state: r.state, ruleName: r.rule_name, ruleId: r.rule_id, ticketId: r.ticket_id, reason: r.reason, attempts: r.attempts,
-  processedAt: r.processed_at, size: r.size,
+  processedAt: r.processed_at, size: r.size, replayable: replayable(r),
 });
 
 export type Receipt = { id: number; state: repo.InboundState; duplicate: boolean };
@@ -95,7 +100,7 @@ export function createInboxService(db: Database, opts: { onStored?: () => void }
     async replay(id: number) {
       const r = await repo.findInbound(db, id);
       if (!r) throw new NotFoundError('Inbound message', id);
-      if (r.state === 'ignored' && isLoopReason(r.reason)) {
+      if (r.state === 'ignored' && !replayable(r)) {
         throw new ConflictError(`Message ${id} is a bounce or an auto-reply, which is ignored before any rule runs; replaying it would change nothing`);
       }
       if (!(await repo.requeue(db, id))) {

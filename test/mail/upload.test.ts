@@ -213,18 +213,18 @@ describe('upload path and the durable inbox', () => {
       actions: [{ type: 'ignore', params: { reason: 'newsletter' } }],
     });
     const ignored = await ingest(s, mailboxId, buildMail({ from: 'news@vendor.example', subject: 'Actually a real request' }));
-    expect(ignored).toMatchObject({ state: 'ignored', ruleName: 'Ignore the newsletter', reason: 'newsletter', ticketId: null });
+    expect(ignored).toMatchObject({ state: 'ignored', ruleName: 'Ignore the newsletter', reason: 'newsletter', ticketId: null, replayable: true });
     expect((await s.admin.delete(`/api/email-rules/${rule.body.id}`)).status).toBe(204);
     const replay = await s.admin.post(`/api/inbound-messages/${ignored.id}/replay`);
     expect(replay.status).toBe(200);
     const after = await settled(s, ignored.id);
-    expect(after).toMatchObject({ state: 'processed', ruleName: null });
+    expect(after).toMatchObject({ state: 'processed', ruleName: null, replayable: false });
     expect(after.ticketId).toBeTypeOf('number');
     expect((await s.admin.post(`/api/inbound-messages/${ignored.id}/replay`)).status).toBe(409);
     expect((await s.admin.post('/api/inbound-messages/999999/replay')).status).toBe(404);
     // An auto-reply is ignored before any rule: replaying it would change nothing, so it is refused.
     const ooo = await ingest(s, mailboxId, buildMail({ subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } }));
-    expect(ooo).toMatchObject({ state: 'ignored', reason: expect.stringMatching(/^auto-reply:/) });
+    expect(ooo).toMatchObject({ state: 'ignored', reason: expect.stringMatching(/^auto-reply:/), replayable: false });
     const loop = await s.admin.post(`/api/inbound-messages/${ooo.id}/replay`);
     expect(loop.status).toBe(409);
     expect(loop.body.error.message).toMatch(/bounce or an auto-reply, which is ignored before any rule runs/);
@@ -235,7 +235,7 @@ describe('upload path and the durable inbox', () => {
       actions: [{ type: 'add-to-ticket', params: { ticketId: 987654 } }],
     });
     const failed = await ingest(s, mailboxId, buildMail({ subject: 'please route me' }));
-    expect(failed).toMatchObject({ state: 'failed', ruleName: 'To a missing ticket' });
+    expect(failed).toMatchObject({ state: 'failed', ruleName: 'To a missing ticket', replayable: true });
     expect(failed.reason).toMatch(/Ticket 987654 not found/);
     await s.admin.patch(`/api/email-rules/${brokenId}`, { enabled: false });
     await s.admin.post(`/api/inbound-messages/${failed.id}/replay`);

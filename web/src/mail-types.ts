@@ -47,6 +47,8 @@ export type InboundMessage = {
   size?: number;
   attempts?: number;
   processedAt?: string | null;
+  /** A replay can change something: failed, or ignored by a rule (not a bounce or an auto-reply). */
+  replayable: boolean;
 };
 
 export type ConditionField = 'mailbox' | 'from' | 'to' | 'cc' | 'subject' | 'body';

@@ -233,7 +233,7 @@ function Trace({ mailboxId, tick }: { mailboxId: number; tick: number }) {
                 <button type="button" className="btn btn-small" aria-expanded={open === m.id} onClick={() => setOpen(open === m.id ? null : m.id)}>
                   {open === m.id ? 'Hide raw' : 'View raw'}
                 </button>
-                {(m.state === 'failed' || (m.state === 'ignored' && !isLoop(m.reason))) && (
+                {m.replayable && (
                   <button type="button" className="btn btn-small" onClick={() => void replay.run(m)} disabled={replay.busy} title="Run this message through the rules again">
                     Replay
                   </button>
@@ -264,9 +264,6 @@ function Trace({ mailboxId, tick }: { mailboxId: number; tick: number }) {
  * The second question before deleting a mailbox the server would not delete without force: it has
  * received mail, or email rules name it. Null when the refusal is about something else.
  */
-/** Bounces and auto-replies are ignored before any rule runs, so replaying one changes nothing. */
-const isLoop = (reason: string | null) => /^(bounce|auto-reply):/.test(reason ?? '');
-
 function deleteAnywayQuestion(m: Mailbox, refusal: ApiError): string | null {
   const d = refusal.details as { messages?: number; rules?: Array<{ id: number; name: string }> } | undefined;
   const count = d?.messages ?? 0;
