@@ -53,14 +53,10 @@ export async function createAppContext(config: Config, options: ContextOptions =
     databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, sqliteFile: options.sqliteFile, pgSchema: options.pgSchema,
     preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
   });
+  let secretBox: SecretBox;
   try {
     await migrateToLatest(handle.db, handle.pgSchema);
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
-  const secretBox = createSecretBox(loadOrCreateKey(config.RELAYDESK_SECRET_KEY, config.dataDir));
-  try {
+    secretBox = createSecretBox(loadOrCreateKey(config.RELAYDESK_SECRET_KEY, config.dataDir));
     await checkSecretKey(handle.db, secretBox, config.dataDir);
   } catch (err) {
     await handle.close();

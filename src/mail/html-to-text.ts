@@ -9,9 +9,8 @@ const decodeEntities = (text: string) => text.replace(/&(#x?[0-9a-f]{1,8}|[a-z]{
 });
 
 const BLOCKS = new Set(['p', 'div', 'ul', 'ol', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'section', 'article', 'header', 'footer']);
-/** Elements whose content is never text a reader sees; their end tag is searched for, not parsed to. */
-const HIDDEN = new Set(['script', 'style', 'title', 'textarea', 'noscript', 'template']);
-const HIDDEN_END = new Map([...HIDDEN].map((name) => [name, new RegExp(`</${name}\\s*>`, 'ig')]));
+/** Elements whose content is never text a reader sees, by the end tag that is searched for, not parsed to. */
+const HIDDEN_END = new Map(['script', 'style', 'title', 'textarea', 'noscript', 'template'].map((name) => [name, new RegExp(`</${name}\\s*>`, 'ig')]));
 const TAG_NAME = /^\/?([a-z][a-z0-9]*)/i;
 const HREF = /\bhref\s*=\s*["']?((?:https?|mailto):[^"' >]+)/i;
 
@@ -65,8 +64,8 @@ export function htmlToPlainText(html: string): string {
     if (!name) continue;
     const closing = tag[0] === '/';
 
-    if (!closing && HIDDEN.has(name)) {
-      const end = HIDDEN_END.get(name)!;
+    const end = closing ? undefined : HIDDEN_END.get(name);
+    if (end) {
       end.lastIndex = i;
       i = end.exec(html) ? end.lastIndex : html.length;
       continue;
