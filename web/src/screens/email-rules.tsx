@@ -165,19 +165,21 @@ export function EmailRules() {
                   </div>
                 )}
               </div>
-              {isAdmin && <div className="rule-controls">
-                {/* While a change is saved the controls ignore clicks but stay focusable (disabled would drop the focus). */}
-                <Switch label={`${r.name} enabled`} checked={r.enabled} onChange={(v) => void toggle.run(r, v)} busy={toggle.busy} />
-                <button type="button" className="btn btn-icon" onClick={() => shift(i, -1)} disabled={i === 0} aria-disabled={reorder.busy || undefined} data-move={`${r.id}-up`} aria-label={`Move ${r.name} up`}>
-                  ↑
-                </button>
-                <button type="button" className="btn btn-icon" onClick={() => shift(i, 1)} disabled={i === items.length - 1} aria-disabled={reorder.busy || undefined} data-move={`${r.id}-down`} aria-label={`Move ${r.name} down`}>
-                  ↓
-                </button>
-                <Link to={`/config/email/rules/${r.id}`} className="btn btn-small">
-                  Edit
-                </Link>
-              </div>}
+              {isAdmin && (
+                <div className="rule-controls">
+                  {/* While a change is saved the controls ignore clicks but stay focusable (disabled would drop the focus). */}
+                  <Switch label={`${r.name} enabled`} checked={r.enabled} onChange={(v) => void toggle.run(r, v)} busy={toggle.busy} />
+                  <button type="button" className="btn btn-icon" onClick={() => shift(i, -1)} disabled={i === 0} aria-disabled={reorder.busy || undefined} data-move={`${r.id}-up`} aria-label={`Move ${r.name} up`}>
+                    ↑
+                  </button>
+                  <button type="button" className="btn btn-icon" onClick={() => shift(i, 1)} disabled={i === items.length - 1} aria-disabled={reorder.busy || undefined} data-move={`${r.id}-down`} aria-label={`Move ${r.name} down`}>
+                    ↓
+                  </button>
+                  <Link to={`/config/email/rules/${r.id}`} className="btn btn-small">
+                    Edit
+                  </Link>
+                </div>
+              )}
             </li>
           ))}
         </ol>
